@@ -1,0 +1,13 @@
+//! tsunagu (つなぐ, "to put a call through"): the backend of a municipal My Number card
+//! contact center — SIP trunk, IVR, queues and agents, recordings, bookings and reports.
+//!
+//! # Layout
+//! - [`calendar`]: opening calendars, Japanese holidays, "are we open now, and if not, why".
+//! - [`store`]: the database (SQLite by default, PostgreSQL for production); the only module
+//!   that names sqlx.
+//!
+//! The binary (`src/main.rs`) is glue: command-line parsing and the edges (clock, files,
+//! database URL) around these modules.
+
+pub mod calendar;
+pub mod store;
