@@ -3,6 +3,8 @@
 //!
 //! # Layout
 //! - [`calendar`]: opening calendars, Japanese holidays, "are we open now, and if not, why".
+//! - [`media`]: G.711, RTP, DTMF and prompt audio for the trunk leg.
+//! - [`sip`]: the SIP trunk edge (rsipstack behind our own types) and SDP.
 //! - [`store`]: the database (SQLite by default, PostgreSQL for production); the only module
 //!   that names sqlx.
 //!
@@ -10,4 +12,6 @@
 //! database URL) around these modules.
 
 pub mod calendar;
+pub mod media;
+pub mod sip;
 pub mod store;

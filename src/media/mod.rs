@@ -1,0 +1,11 @@
+//! Media for the trunk leg: G.711, RTP packets, DTMF, prompt audio, and the RTP sessions.
+//!
+//! - [`g711`]: µ-law and A-law.
+//! - [`rtp_out`]: sequence numbers, timestamps and marker of an outgoing stream.
+//! - [`dtmf`]: RFC 4733 telephone-events and SIP INFO digits.
+//! - [`wav`]: prompt files to 8 kHz samples and 20 ms frames.
+
+pub mod dtmf;
+pub mod g711;
+pub mod rtp_out;
+pub mod wav;
