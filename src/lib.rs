@@ -3,6 +3,8 @@
 //!
 //! # Layout
 //! - [`calendar`]: opening calendars, Japanese holidays, "are we open now, and if not, why".
+//! - [`ivr`]: IVR flows as data and the sans-IO runner that walks a caller through them.
+//! - [`lang`]: the eight languages callers are served in.
 //! - [`media`]: G.711, RTP, DTMF and prompt audio for the trunk leg.
 //! - [`sip`]: the SIP trunk edge (rsipstack behind our own types) and SDP.
 //! - [`store`]: the database (SQLite by default, PostgreSQL for production); the only module
@@ -12,6 +14,8 @@
 //! database URL) around these modules.
 
 pub mod calendar;
+pub mod ivr;
+pub mod lang;
 pub mod media;
 pub mod sip;
 pub mod store;

@@ -20,7 +20,13 @@ pub struct RtpOut {
 impl RtpOut {
     /// Random initial sequence number and timestamp, as RFC 3550 asks, come from the caller.
     pub fn new(ssrc: u32, first_sequence: u16, first_timestamp: u32, payload_type: u8) -> RtpOut {
-        RtpOut { ssrc, sequence: first_sequence, timestamp: first_timestamp, payload_type, marker_pending: true }
+        RtpOut {
+            ssrc,
+            sequence: first_sequence,
+            timestamp: first_timestamp,
+            payload_type,
+            marker_pending: true,
+        }
     }
 
     /// The next packet starts a talkspurt (a prompt begins after silence): set the marker.
@@ -68,7 +74,14 @@ mod tests {
         let p2 = out.next_packet(frame.clone());
         let p3 = out.next_packet(frame.clone());
         assert!(p1.header.marker && !p2.header.marker && !p3.header.marker);
-        assert_eq!([p1.header.sequence_number, p2.header.sequence_number, p3.header.sequence_number], [u16::MAX - 1, u16::MAX, 0]);
+        assert_eq!(
+            [
+                p1.header.sequence_number,
+                p2.header.sequence_number,
+                p3.header.sequence_number
+            ],
+            [u16::MAX - 1, u16::MAX, 0]
+        );
         assert_eq!(p2.header.timestamp, (u32::MAX - 100).wrapping_add(160));
         assert_eq!(p3.header.timestamp, (u32::MAX - 100).wrapping_add(320));
         out.skip_frame();

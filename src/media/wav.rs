@@ -10,12 +10,18 @@ use super::g711;
 pub enum WavError {
     #[error("{path}: cannot read: {source}")]
     Read { path: String, source: hound::Error },
-    #[error("{path}: {what} (prompts must be mono, 16-bit PCM at 8, 16 or 48 kHz, or G.711 at 8 kHz)")]
+    #[error(
+        "{path}: {what} (prompts must be mono, 16-bit PCM at 8, 16 or 48 kHz, or G.711 at 8 kHz)"
+    )]
     Format { path: String, what: String },
     #[error("{path}: the prompt is empty")]
     Empty { path: String },
     #[error("{path}: the prompt lasts {seconds:.1} s, longer than the {limit} s allowed")]
-    TooLong { path: String, seconds: f64, limit: u32 },
+    TooLong {
+        path: String,
+        seconds: f64,
+        limit: u32,
+    },
 }
 
 /// The longest prompt we accept (hold music loops are cut to this too).
@@ -24,9 +30,15 @@ pub const MAX_PROMPT_SECONDS: u32 = 600;
 /// Reads a prompt and returns it as 8 kHz 16-bit samples.
 pub fn load_8k(path: &Path) -> Result<Vec<i16>, WavError> {
     let name = path.display().to_string();
-    let mut reader = hound::WavReader::open(path).map_err(|source| WavError::Read { path: name.clone(), source })?;
+    let mut reader = hound::WavReader::open(path).map_err(|source| WavError::Read {
+        path: name.clone(),
+        source,
+    })?;
     let spec = reader.spec();
-    let format_error = |what: String| WavError::Format { path: name.clone(), what };
+    let format_error = |what: String| WavError::Format {
+        path: name.clone(),
+        what,
+    };
     if spec.channels != 1 {
         return Err(format_error(format!("{} channels", spec.channels)));
     }
@@ -34,7 +46,10 @@ pub fn load_8k(path: &Path) -> Result<Vec<i16>, WavError> {
         (hound::SampleFormat::Int, 16) => reader
             .samples::<i16>()
             .collect::<Result<_, _>>()
-            .map_err(|source| WavError::Read { path: name.clone(), source })?,
+            .map_err(|source| WavError::Read {
+                path: name.clone(),
+                source,
+            })?,
         (format, bits) => return Err(format_error(format!("{bits}-bit {format:?} samples"))),
     };
     let resampled = match spec.sample_rate {
@@ -48,7 +63,11 @@ pub fn load_8k(path: &Path) -> Result<Vec<i16>, WavError> {
     }
     let seconds = resampled.len() as f64 / 8000.0;
     if seconds > f64::from(MAX_PROMPT_SECONDS) {
-        return Err(WavError::TooLong { path: name, seconds, limit: MAX_PROMPT_SECONDS });
+        return Err(WavError::TooLong {
+            path: name,
+            seconds,
+            limit: MAX_PROMPT_SECONDS,
+        });
     }
     Ok(resampled)
 }
@@ -82,8 +101,13 @@ fn lowpass_taps(factor: usize, len: usize) -> Vec<f64> {
     let raw: Vec<f64> = (0..len)
         .map(|n| {
             let x = n as f64 - mid;
-            let sinc = if x == 0.0 { 2.0 * cutoff } else { (2.0 * std::f64::consts::PI * cutoff * x).sin() / (std::f64::consts::PI * x) };
-            let window = 0.54 - 0.46 * (2.0 * std::f64::consts::PI * n as f64 / (len - 1) as f64).cos();
+            let sinc = if x == 0.0 {
+                2.0 * cutoff
+            } else {
+                (2.0 * std::f64::consts::PI * cutoff * x).sin() / (std::f64::consts::PI * x)
+            };
+            let window =
+                0.54 - 0.46 * (2.0 * std::f64::consts::PI * n as f64 / (len - 1) as f64).cos();
             sinc * window
         })
         .collect();
@@ -109,7 +133,12 @@ mod tests {
     use super::*;
 
     fn write_wav(path: &Path, rate: u32, channels: u16, samples: &[i16]) {
-        let spec = hound::WavSpec { channels, sample_rate: rate, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
+        let spec = hound::WavSpec {
+            channels,
+            sample_rate: rate,
+            bits_per_sample: 16,
+            sample_format: hound::SampleFormat::Int,
+        };
         let mut writer = hound::WavWriter::create(path, spec).unwrap_or_else(|e| panic!("{e}"));
         for &s in samples {
             writer.write_sample(s).unwrap_or_else(|e| panic!("{e}"));
@@ -119,7 +148,10 @@ mod tests {
 
     fn tone(rate: u32, hz: f64, seconds: f64) -> Vec<i16> {
         (0..(f64::from(rate) * seconds) as usize)
-            .map(|n| ((2.0 * std::f64::consts::PI * hz * n as f64 / f64::from(rate)).sin() * 10_000.0) as i16)
+            .map(|n| {
+                ((2.0 * std::f64::consts::PI * hz * n as f64 / f64::from(rate)).sin() * 10_000.0)
+                    as i16
+            })
             .collect()
     }
 
@@ -136,13 +168,20 @@ mod tests {
             let out = load_8k(&path).unwrap_or_else(|e| panic!("{e}"));
             assert_eq!(out.len(), 8000, "{rate} Hz: one second at 8 kHz");
             let level = rms(&out[200..7800]);
-            assert!((level - 7071.0).abs() < 300.0, "{rate} Hz: a 440 Hz tone keeps its level, got {level}");
+            assert!(
+                (level - 7071.0).abs() < 300.0,
+                "{rate} Hz: a 440 Hz tone keeps its level, got {level}"
+            );
         }
         // 6 kHz cannot exist at 8 kHz: it must be filtered out, not folded to 2 kHz.
         let path = dir.path().join("alias.wav");
         write_wav(&path, 48000, 1, &tone(48000, 6000.0, 1.0));
         let out = load_8k(&path).unwrap_or_else(|e| panic!("{e}"));
-        assert!(rms(&out[200..7800]) < 300.0, "aliasing: {}", rms(&out[200..7800]));
+        assert!(
+            rms(&out[200..7800]) < 300.0,
+            "aliasing: {}",
+            rms(&out[200..7800])
+        );
     }
 
     #[test]
@@ -154,13 +193,31 @@ mod tests {
         assert!(err.contains("stereo.wav: 2 channels"), "{err}");
         let odd = dir.path().join("odd.wav");
         write_wav(&odd, 22050, 1, &[0; 160]);
-        assert!(load_8k(&odd).map(|_| ()).unwrap_err().to_string().contains("22050 Hz"));
+        assert!(
+            load_8k(&odd)
+                .map(|_| ())
+                .unwrap_err()
+                .to_string()
+                .contains("22050 Hz")
+        );
         let empty = dir.path().join("empty.wav");
         write_wav(&empty, 8000, 1, &[]);
-        assert!(load_8k(&empty).map(|_| ()).unwrap_err().to_string().contains("empty"));
+        assert!(
+            load_8k(&empty)
+                .map(|_| ())
+                .unwrap_err()
+                .to_string()
+                .contains("empty")
+        );
         let text = dir.path().join("text.wav");
         std::fs::write(&text, "not a wav").unwrap_or_else(|e| panic!("{e}"));
-        assert!(load_8k(&text).map(|_| ()).unwrap_err().to_string().contains("text.wav: cannot read"));
+        assert!(
+            load_8k(&text)
+                .map(|_| ())
+                .unwrap_err()
+                .to_string()
+                .contains("text.wav: cannot read")
+        );
     }
 
     #[test]

@@ -1,0 +1,558 @@
+//! The IVR runner: walks a caller through a [`Flow`], sans-IO. Events in (the call started, a
+//! prompt finished, a digit, a timer, the capacity answer, the caller hung up), commands out
+//! (play, stop, enqueue, hang up, record a step). It never reads a clock: each event carries
+//! `now`, and the call task re-arms one timer from [`Runner::poll_timeout`].
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use jiff::civil::DateTime;
+
+use super::flow::{Flow, Menu, Node, NodeId, PromptRef};
+use crate::calendar::rules::ClosureCategory;
+use crate::calendar::{CalendarSet, ClosedReason, OpenState};
+use crate::lang::Lang;
+use crate::media::dtmf::Digit;
+
+/// How many nodes one event may pass through before the runner gives up (a guard against a
+/// flow bug; validation already refuses loops of goto nodes).
+const MAX_STEPS_PER_EVENT: usize = 64;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IvrEvent {
+    /// The call was answered. `local` is the Tokyo local time at `now`.
+    Started {
+        now: Instant,
+        local: DateTime,
+    },
+    PromptFinished {
+        now: Instant,
+    },
+    Dtmf {
+        digit: Digit,
+        now: Instant,
+    },
+    /// The timer from `poll_timeout` fired.
+    Timer {
+        now: Instant,
+    },
+    /// The answer to [`IvrCommand::QueryCapacity`].
+    Capacity {
+        available: bool,
+        now: Instant,
+    },
+    CallerHungUp {
+        now: Instant,
+    },
+}
+
+/// A prompt resolved to a language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PromptPlay {
+    pub id: String,
+    pub lang: Lang,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IvrCommand {
+    /// Play these prompts in order, replacing whatever plays. `barge_in`: a digit stops them.
+    /// `looped`: start again at the end until told otherwise (hold audio).
+    Play {
+        prompts: Vec<PromptPlay>,
+        barge_in: bool,
+        looped: bool,
+    },
+    StopPlayback,
+    /// Ask whether a line and a queue place are free; answer with [`IvrEvent::Capacity`].
+    QueryCapacity,
+    Enqueue {
+        queue: String,
+        lang: Lang,
+    },
+    LeaveQueue,
+    Transfer {
+        uri: String,
+    },
+    Hangup {
+        cause: HangupCause,
+    },
+    /// A step for the call record.
+    Record(CallStep),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HangupCause {
+    /// The flow ended normally (after a closed or busy message, or a menu given up).
+    FlowEnded,
+    /// The flow could not go on (a loop with no exit at run time).
+    FlowError,
+}
+
+/// What the call record keeps of the IVR.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallStep {
+    LanguageChosen(Lang),
+    /// In hours: the call counts as offered.
+    InHours,
+    /// Out of hours: the reason and the next opening the caller was told.
+    Closed {
+        reason: String,
+        next_opening: Option<DateTime>,
+    },
+    /// Turned away: every line busy or the queue full.
+    Busy,
+    Enqueued {
+        queue: String,
+    },
+    QueueTimeout,
+    /// The caller hung up: in the IVR or in the queue.
+    Abandoned {
+        in_queue: bool,
+    },
+    Transferred {
+        uri: String,
+    },
+    MenuFailed {
+        node: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Waiting {
+    /// Nothing (before start, or finished).
+    Nothing,
+    /// A play node's prompts are playing.
+    Playing {
+        node: NodeId,
+    },
+    /// A menu's prompts are playing (a digit interrupts them).
+    MenuPrompt {
+        node: NodeId,
+    },
+    /// A menu waits for a digit until `deadline`.
+    MenuInput {
+        node: NodeId,
+        deadline: Instant,
+    },
+    Capacity {
+        node: NodeId,
+    },
+    Queued {
+        node: NodeId,
+        leave_at: Instant,
+        next_periodic: Option<Instant>,
+        in_periodic: bool,
+    },
+    Finished,
+}
+
+pub struct Runner {
+    flow: Arc<Flow>,
+    calendars: Arc<CalendarSet>,
+    lang: Lang,
+    started: Option<(Instant, DateTime)>,
+    waiting: Waiting,
+    menu_attempts: u8,
+    closed: Option<ClosedReason>,
+}
+
+impl Runner {
+    pub fn new(flow: Arc<Flow>, calendars: Arc<CalendarSet>, default_lang: Lang) -> Runner {
+        Runner {
+            flow,
+            calendars,
+            lang: default_lang,
+            started: None,
+            waiting: Waiting::Nothing,
+            menu_attempts: 0,
+            closed: None,
+        }
+    }
+
+    pub fn lang(&self) -> Lang {
+        self.lang
+    }
+
+    pub fn is_finished(&self) -> bool {
+        self.waiting == Waiting::Finished
+    }
+
+    pub fn is_queued(&self) -> bool {
+        matches!(self.waiting, Waiting::Queued { .. })
+    }
+
+    /// When the runner wants an [`IvrEvent::Timer`].
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        match &self.waiting {
+            Waiting::MenuInput { deadline, .. } => Some(*deadline),
+            Waiting::Queued {
+                leave_at,
+                next_periodic,
+                ..
+            } => Some(next_periodic.map_or(*leave_at, |p| p.min(*leave_at))),
+            _ => None,
+        }
+    }
+
+    /// Handles one event. Never panics; events that do not fit the state are ignored.
+    pub fn handle(&mut self, event: IvrEvent) -> Vec<IvrCommand> {
+        let mut out = Vec::new();
+        if self.is_finished() {
+            return out;
+        }
+        match event {
+            IvrEvent::Started { now, local } => {
+                if self.started.is_none() {
+                    self.started = Some((now, local));
+                    self.enter(self.flow.start, now, &mut out);
+                }
+            }
+            IvrEvent::PromptFinished { now } => self.prompt_finished(now, &mut out),
+            IvrEvent::Dtmf { digit, now } => self.dtmf(digit, now, &mut out),
+            IvrEvent::Timer { now } => self.timer(now, &mut out),
+            IvrEvent::Capacity { available, now } => {
+                if let Waiting::Capacity { node } = self.waiting {
+                    if let Node::CheckCapacity {
+                        available: ok,
+                        busy,
+                    } = self.flow.nodes[node]
+                    {
+                        if !available {
+                            out.push(IvrCommand::Record(CallStep::Busy));
+                        }
+                        self.enter(if available { ok } else { busy }, now, &mut out);
+                    }
+                }
+            }
+            IvrEvent::CallerHungUp { .. } => {
+                let in_queue = self.is_queued();
+                if in_queue {
+                    out.push(IvrCommand::LeaveQueue);
+                }
+                out.push(IvrCommand::Record(CallStep::Abandoned { in_queue }));
+                self.waiting = Waiting::Finished;
+            }
+        }
+        out
+    }
+
+    fn local_time(&self, now: Instant) -> Option<DateTime> {
+        let (t0, local0) = self.started?;
+        let elapsed = now.saturating_duration_since(t0);
+        local0
+            .checked_add(jiff::SignedDuration::try_from(elapsed).ok()?)
+            .ok()
+    }
+
+    fn resolve(&self, prompts: &[PromptRef]) -> Vec<PromptPlay> {
+        prompts
+            .iter()
+            .map(|p| PromptPlay {
+                id: p.id.clone(),
+                lang: p.lang.unwrap_or(self.lang),
+            })
+            .collect()
+    }
+
+    /// Enters `node` and follows the nodes that need no waiting.
+    fn enter(&mut self, node: NodeId, now: Instant, out: &mut Vec<IvrCommand>) {
+        let flow = Arc::clone(&self.flow);
+        let mut at = node;
+        for _ in 0..MAX_STEPS_PER_EVENT {
+            match &flow.nodes[at] {
+                Node::Play {
+                    prompts, barge_in, ..
+                } => {
+                    out.push(IvrCommand::Play {
+                        prompts: self.resolve(prompts),
+                        barge_in: *barge_in,
+                        looped: false,
+                    });
+                    self.waiting = Waiting::Playing { node: at };
+                    return;
+                }
+                Node::Menu(menu) => {
+                    self.menu_attempts = 0;
+                    self.play_menu(at, menu, None, out);
+                    return;
+                }
+                Node::SetLanguage { lang, next } => {
+                    self.lang = *lang;
+                    out.push(IvrCommand::Record(CallStep::LanguageChosen(*lang)));
+                    at = *next;
+                }
+                Node::CheckHours {
+                    calendar,
+                    open,
+                    closed,
+                } => {
+                    let state = match (self.calendars.get(calendar), self.local_time(now)) {
+                        (Some(cal), Some(local)) => cal.status(local),
+                        // A calendar that vanished at run time, or no start time: say closed
+                        // rather than queue callers nobody will answer.
+                        _ => OpenState::Closed {
+                            reason: ClosedReason::NoHoursDefined,
+                            next_opening: None,
+                        },
+                    };
+                    match state {
+                        OpenState::Open { .. } => {
+                            out.push(IvrCommand::Record(CallStep::InHours));
+                            at = *open;
+                        }
+                        OpenState::Closed {
+                            reason,
+                            next_opening,
+                        } => {
+                            out.push(IvrCommand::Record(CallStep::Closed {
+                                reason: reason.describe(),
+                                next_opening,
+                            }));
+                            self.closed = Some(reason);
+                            at = *closed;
+                        }
+                    }
+                }
+                Node::ClosedMessage { reasons, then, .. } => {
+                    let reason_prompt = match &self.closed {
+                        Some(ClosedReason::NationalHoliday(_)) => &reasons.holiday,
+                        Some(ClosedReason::RecurringClosure {
+                            category: ClosureCategory::YearEnd,
+                            ..
+                        }) => &reasons.year_end,
+                        Some(
+                            ClosedReason::TemporaryClosure { .. }
+                            | ClosedReason::RecurringClosure { .. },
+                        ) => &reasons.temporary,
+                        _ => &reasons.outside_hours,
+                    };
+                    let mut prompts = vec![reason_prompt.clone()];
+                    prompts.extend(then.iter().cloned());
+                    out.push(IvrCommand::Play {
+                        prompts: self.resolve(&prompts),
+                        barge_in: false,
+                        looped: false,
+                    });
+                    self.waiting = Waiting::Playing { node: at };
+                    return;
+                }
+                Node::CheckCapacity { .. } => {
+                    out.push(IvrCommand::QueryCapacity);
+                    self.waiting = Waiting::Capacity { node: at };
+                    return;
+                }
+                Node::Enqueue(enqueue) => {
+                    out.push(IvrCommand::Enqueue {
+                        queue: enqueue.queue.clone(),
+                        lang: self.lang,
+                    });
+                    out.push(IvrCommand::Record(CallStep::Enqueued {
+                        queue: enqueue.queue.clone(),
+                    }));
+                    out.push(IvrCommand::Play {
+                        prompts: self.resolve(std::slice::from_ref(&enqueue.hold_prompt)),
+                        barge_in: false,
+                        looped: true,
+                    });
+                    let next_periodic = enqueue
+                        .periodic_prompt
+                        .as_ref()
+                        .map(|_| now + enqueue.periodic);
+                    self.waiting = Waiting::Queued {
+                        node: at,
+                        leave_at: now + enqueue.max_wait,
+                        next_periodic,
+                        in_periodic: false,
+                    };
+                    return;
+                }
+                Node::Transfer { uri } => {
+                    out.push(IvrCommand::Record(CallStep::Transferred {
+                        uri: uri.clone(),
+                    }));
+                    out.push(IvrCommand::Transfer { uri: uri.clone() });
+                    self.waiting = Waiting::Finished;
+                    return;
+                }
+                Node::Hangup => {
+                    out.push(IvrCommand::Hangup {
+                        cause: HangupCause::FlowEnded,
+                    });
+                    self.waiting = Waiting::Finished;
+                    return;
+                }
+                Node::Goto { target } => at = *target,
+            }
+        }
+        out.push(IvrCommand::Hangup {
+            cause: HangupCause::FlowError,
+        });
+        self.waiting = Waiting::Finished;
+    }
+
+    fn play_menu(
+        &mut self,
+        node: NodeId,
+        menu: &Menu,
+        before: Option<&PromptRef>,
+        out: &mut Vec<IvrCommand>,
+    ) {
+        let mut prompts: Vec<PromptRef> = before.into_iter().cloned().collect();
+        prompts.extend(menu.prompts.iter().cloned());
+        out.push(IvrCommand::Play {
+            prompts: self.resolve(&prompts),
+            barge_in: true,
+            looped: false,
+        });
+        self.waiting = Waiting::MenuPrompt { node };
+    }
+
+    fn next_of(&self, node: NodeId) -> Option<NodeId> {
+        match &self.flow.nodes[node] {
+            Node::Play { next, .. } | Node::ClosedMessage { next, .. } => Some(*next),
+            _ => None,
+        }
+    }
+
+    fn prompt_finished(&mut self, now: Instant, out: &mut Vec<IvrCommand>) {
+        match self.waiting.clone() {
+            Waiting::Playing { node } => {
+                if let Some(next) = self.next_of(node) {
+                    self.enter(next, now, out);
+                }
+            }
+            Waiting::MenuPrompt { node } => {
+                if let Node::Menu(menu) = &self.flow.nodes[node] {
+                    self.waiting = Waiting::MenuInput {
+                        node,
+                        deadline: now + menu.timeout,
+                    };
+                }
+            }
+            Waiting::Queued {
+                node,
+                leave_at,
+                next_periodic,
+                in_periodic: true,
+            } => {
+                // The periodic message ended: back to the hold audio.
+                if let Node::Enqueue(enqueue) = &self.flow.nodes[node] {
+                    out.push(IvrCommand::Play {
+                        prompts: self.resolve(std::slice::from_ref(&enqueue.hold_prompt)),
+                        barge_in: false,
+                        looped: true,
+                    });
+                }
+                self.waiting = Waiting::Queued {
+                    node,
+                    leave_at,
+                    next_periodic,
+                    in_periodic: false,
+                };
+            }
+            _ => {}
+        }
+    }
+
+    fn dtmf(&mut self, digit: Digit, now: Instant, out: &mut Vec<IvrCommand>) {
+        let flow = Arc::clone(&self.flow);
+        match self.waiting.clone() {
+            Waiting::Playing { node } => {
+                if let Node::Play {
+                    barge_in: true,
+                    next,
+                    ..
+                } = flow.nodes[node]
+                {
+                    out.push(IvrCommand::StopPlayback);
+                    self.enter(next, now, out);
+                }
+            }
+            Waiting::MenuPrompt { node } | Waiting::MenuInput { node, .. } => {
+                let Node::Menu(menu) = &flow.nodes[node] else {
+                    return;
+                };
+                if matches!(self.waiting, Waiting::MenuPrompt { .. }) {
+                    out.push(IvrCommand::StopPlayback);
+                }
+                match menu.choices.iter().find(|(d, _)| *d == digit) {
+                    Some(&(_, target)) => self.enter(target, now, out),
+                    None => self.retry(node, menu, menu.invalid_prompt.as_ref(), now, out),
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn timer(&mut self, now: Instant, out: &mut Vec<IvrCommand>) {
+        let flow = Arc::clone(&self.flow);
+        match self.waiting.clone() {
+            Waiting::MenuInput { node, deadline } if now >= deadline => {
+                let Node::Menu(menu) = &flow.nodes[node] else {
+                    return;
+                };
+                match menu.on_no_input {
+                    Some(target) => self.enter(target, now, out),
+                    None => self.retry(node, menu, menu.no_input_prompt.as_ref(), now, out),
+                }
+            }
+            Waiting::Queued {
+                node,
+                leave_at,
+                next_periodic,
+                in_periodic,
+            } => {
+                let Node::Enqueue(enqueue) = &flow.nodes[node] else {
+                    return;
+                };
+                if now >= leave_at {
+                    out.push(IvrCommand::LeaveQueue);
+                    out.push(IvrCommand::Record(CallStep::QueueTimeout));
+                    self.enter(enqueue.on_timeout, now, out);
+                } else if next_periodic.is_some_and(|p| now >= p) && !in_periodic {
+                    if let Some(periodic) = &enqueue.periodic_prompt {
+                        out.push(IvrCommand::Play {
+                            prompts: self.resolve(std::slice::from_ref(periodic)),
+                            barge_in: false,
+                            looped: false,
+                        });
+                    }
+                    self.waiting = Waiting::Queued {
+                        node,
+                        leave_at,
+                        next_periodic: Some(now + enqueue.periodic),
+                        in_periodic: true,
+                    };
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn retry(
+        &mut self,
+        node: NodeId,
+        menu: &Menu,
+        prompt: Option<&PromptRef>,
+        now: Instant,
+        out: &mut Vec<IvrCommand>,
+    ) {
+        self.menu_attempts = self.menu_attempts.saturating_add(1);
+        if self.menu_attempts > menu.retries {
+            out.push(IvrCommand::Record(CallStep::MenuFailed {
+                node: self.flow.names[node].clone(),
+            }));
+            match menu.on_failure {
+                Some(target) => self.enter(target, now, out),
+                None => {
+                    out.push(IvrCommand::Hangup {
+                        cause: HangupCause::FlowEnded,
+                    });
+                    self.waiting = Waiting::Finished;
+                }
+            }
+            return;
+        }
+        self.play_menu(node, menu, prompt, out);
+    }
+}
