@@ -2,10 +2,15 @@
 //! contact center — SIP trunk, IVR, queues and agents, recordings, bookings and reports.
 //!
 //! # Layout
+//! - [`call`]: one task per call, driving the IVR over the SIP leg and the media.
 //! - [`calendar`]: opening calendars, Japanese holidays, "are we open now, and if not, why".
+//! - [`cdr`]: the kinds of steps a call detail record holds.
+//! - [`config`]: the service's configuration file and its defaults.
 //! - [`ivr`]: IVR flows as data and the sans-IO runner that walks a caller through them.
 //! - [`lang`]: the eight languages callers are served in.
 //! - [`media`]: G.711, RTP, DTMF and prompt audio for the trunk leg.
+//! - [`report`]: reports from call records (the daily answer rate).
+//! - [`server`]: `tsunagu serve`: loading, checking and running everything.
 //! - [`sip`]: the SIP trunk edge (rsipstack behind our own types) and SDP.
 //! - [`store`]: the database (SQLite by default, PostgreSQL for production); the only module
 //!   that names sqlx.
@@ -14,8 +19,13 @@
 //! database URL) around these modules.
 
 pub mod calendar;
+pub mod call;
+pub mod cdr;
+pub mod config;
 pub mod ivr;
 pub mod lang;
 pub mod media;
+pub mod report;
+pub mod server;
 pub mod sip;
 pub mod store;

@@ -204,25 +204,17 @@ fn check(out: &mut impl Write, files: &[PathBuf]) -> anyhow::Result<ExitCode> {
 /// The live calendars as a service would have them: shipped, then the folder, then the database.
 /// A source that does not validate is reported and the previous version of its calendar kept.
 async fn load_set(sources: &CalendarSources) -> anyhow::Result<CalendarSet> {
-    let set = CalendarSet::new();
-    let mut texts = sources::builtin();
-    if let Some(dir) = &sources.calendar_dir {
-        texts.extend(
-            sources::read_dir(dir)
-                .with_context(|| format!("cannot read the calendar folder {}", dir.display()))?,
-        );
-    }
-    if sources.database_url(false).is_some() {
-        let store = open_store(sources, false).await?;
-        for rev in store.current_calendar_revisions().await? {
-            texts.push(sources::CalendarSource {
-                origin: format!("database:{} revision {}", rev.calendar_id, rev.revision),
-                text: rev.source,
-            });
-        }
+    let store = match sources.database_url(false) {
+        Some(_) => Some(open_store(sources, false).await?),
+        None => None,
+    };
+    let loaded =
+        tsunagu::server::loading::calendars(sources.calendar_dir.as_deref(), store.as_ref()).await;
+    if let Some(store) = store {
         store.close().await;
     }
-    for invalid in set.load_all(texts.iter().map(|s| (s.origin.as_str(), s.text.as_str()))) {
+    let (set, problems) = loaded.map_err(anyhow::Error::msg)?;
+    for invalid in problems {
         eprintln!("{invalid}");
         eprintln!("tsunagu: kept the previous version of that calendar");
     }

@@ -1,6 +1,9 @@
 //! Command-line arguments and the dispatch to each command.
 
 mod calendar;
+mod flows;
+mod report;
+mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -18,14 +21,60 @@ pub struct Args {
     command: Command,
 }
 
+/// The answer rate, as `report daily` computes it (CC-SLA).
+const REPORT_HELP: &str = "Print the day's calls and the answer rate against the 85 % target.
+
+Definitions (Tokyo dates; each call counts once):
+  received      every call from a trunk peer (it has a record)
+  out of hours  arrived while the center's calendar (center.sla_calendar) says closed
+  rejected      refused before the IVR answered (no common codec, no media port)
+  offered       arrived in hours and answered by the IVR, INCLUDING callers turned away
+                with the all-lines-busy message or by the queue giving up
+  answered      offered calls an agent answered
+  abandoned     offered calls whose caller hung up, in the IVR or in the queue; those who
+                hung up within center.short_abandon_seconds of the answer are shown apart
+  answer rate   answered / offered; the target is met at 85 % or more";
+
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the center: SIP trunk, IVR, call records (SIGTERM stops it gracefully).
+    Serve(serve::ServeArgs),
+    /// IVR flows (ivr-flows/*.toml).
+    Flows {
+        #[command(subcommand)]
+        command: FlowsCommand,
+    },
+    /// Reports from the call records.
+    Report {
+        #[command(subcommand)]
+        command: ReportCommand,
+    },
     /// Opening calendars: Japanese holidays, opening hours, closures.
     Calendar {
         #[command(flatten)]
         sources: CalendarSources,
         #[command(subcommand)]
         command: calendar::CalendarCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum FlowsCommand {
+    /// Validate every flow against the prompts and calendars; problems as FILE: line N: … (exit 1).
+    Check(serve::ServeArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum ReportCommand {
+    #[command(about = "Print the day's calls and the answer rate against the 85 % target", long_about = REPORT_HELP)]
+    Daily {
+        /// The day (Tokyo date), YYYY-MM-DD.
+        #[arg(long)]
+        date: jiff::civil::Date,
+        #[arg(long, value_enum, default_value = "text")]
+        format: report::Format,
+        #[command(flatten)]
+        args: serve::ServeArgs,
     },
 }
 
@@ -63,5 +112,12 @@ impl CalendarSources {
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     match args.command {
         Command::Calendar { sources, command } => calendar::run(&sources, command).await,
+        Command::Serve(args) => serve::run(args).await,
+        Command::Flows {
+            command: FlowsCommand::Check(args),
+        } => flows::check(args).await,
+        Command::Report {
+            command: ReportCommand::Daily { date, format, args },
+        } => report::daily(args, date, format).await,
     }
 }

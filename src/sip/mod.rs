@@ -1,7 +1,19 @@
-//! The SIP edge: the trunk's signalling. rsipstack does the transports, transactions and
-//! dialogs; this module is the only one that names it, and turns what it reports into our
-//! own call events.
+//! The SIP edge: the trunk's signalling. rsipstack (pinned) does the transports,
+//! transactions and dialogs; this module is the only one that names it, and turns what it
+//! reports into our own types, so its breaking releases touch nothing else.
 //!
+//! - [`edge`]: the endpoint on UDP and TCP, the checks at our edge, the request loop.
+//! - [`leg`]: one inbound call's dialog as our own `CallLeg` and `LegEvent`s.
+//! - [`peers`]: the trunk peers allowed to call in.
 //! - [`sdp`]: offer/answer for G.711 and telephone-events.
+//! - [`udp_guard`]: the UDP socket wrapper that counts what is not SIP.
 
+pub mod edge;
+pub mod leg;
+pub mod peers;
 pub mod sdp;
+pub mod udp_guard;
+
+pub use edge::{SipEdge, SipError, SipSettings, SipStats};
+pub use leg::{CallLeg, EndReason, InboundCall, LegEvent, OfferReply};
+pub use peers::PeerAllowList;

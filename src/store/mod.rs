@@ -6,8 +6,10 @@
 //! SQLite and PostgreSQL accept, so each query is written once.
 //!
 //! - [`calendars`]: calendar revisions saved at run time.
+//! - [`calls`]: call detail records and their append-only steps.
 
 pub mod calendars;
+pub mod calls;
 
 use std::str::FromStr;
 

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests: fresh databases on both backends, the binary.
 #![allow(dead_code)] // each test file uses its own part of this module
 
+pub mod center;
+
 use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -1,0 +1,50 @@
+//! The vocabulary of call detail records: the kinds of steps a call's log holds. The call
+//! task writes them, the reports read them; both go through these names only.
+
+use crate::ivr::CallStep;
+
+pub const ARRIVED: &str = "arrived";
+/// Refused before answer (no common codec, no RTP port): detail is the SIP status.
+pub const REJECTED: &str = "rejected";
+/// Answered by the IVR (our 200 OK).
+pub const IVR_ANSWERED: &str = "ivr_answered";
+pub const LANGUAGE: &str = "language";
+pub const IN_HOURS: &str = "in_hours";
+pub const CLOSED: &str = "closed";
+pub const BUSY: &str = "busy";
+pub const ENQUEUED: &str = "enqueued";
+pub const QUEUE_TIMEOUT: &str = "queue_timeout";
+/// Detail: `ivr` or `queue`.
+pub const ABANDONED: &str = "abandoned";
+pub const AGENT_ANSWERED: &str = "agent_answered";
+pub const TRANSFERRED: &str = "transferred";
+pub const MENU_FAILED: &str = "menu_failed";
+/// Detail: `cause;side`, e.g. `caller-bye;caller` or `flow-ended;center`.
+pub const ENDED: &str = "ended";
+
+/// The record of an IVR step: kind and detail.
+pub fn from_step(step: &CallStep) -> (&'static str, String) {
+    match step {
+        CallStep::LanguageChosen(lang) => (LANGUAGE, lang.code().to_string()),
+        CallStep::InHours => (IN_HOURS, String::new()),
+        CallStep::Closed {
+            reason,
+            next_opening,
+        } => (
+            CLOSED,
+            match next_opening {
+                Some(next) => format!("{reason}; opens {}", next.strftime("%Y-%m-%d %H:%M")),
+                None => reason.clone(),
+            },
+        ),
+        CallStep::Busy => (BUSY, String::new()),
+        CallStep::Enqueued { queue } => (ENQUEUED, queue.clone()),
+        CallStep::QueueTimeout => (QUEUE_TIMEOUT, String::new()),
+        CallStep::Abandoned { in_queue } => (
+            ABANDONED,
+            if *in_queue { "queue" } else { "ivr" }.to_string(),
+        ),
+        CallStep::Transferred { uri } => (TRANSFERRED, uri.clone()),
+        CallStep::MenuFailed { node } => (MENU_FAILED, node.clone()),
+    }
+}

@@ -1,0 +1,91 @@
+//! `tsunagu serve`: runs the center until SIGTERM or Ctrl-C, then stops gracefully.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use tsunagu::config::Config;
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Configuration file (TOML); without one the built-in defaults run a complete center.
+    #[arg(long, env = "TSUNAGU_CONFIG")]
+    config: Option<PathBuf>,
+    /// SIP address for UDP and TCP (overrides sip.listen).
+    #[arg(long)]
+    sip_listen: Option<SocketAddr>,
+    /// HTTP address of /healthz and /metrics (overrides http.listen).
+    #[arg(long)]
+    http_listen: Option<SocketAddr>,
+    /// Data directory, for the SQLite database (overrides paths.data_dir).
+    #[arg(long, env = "TSUNAGU_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Database URL: sqlite://PATH or postgres://… (overrides paths.database_url).
+    #[arg(long, env = "TSUNAGU_DATABASE_URL")]
+    database_url: Option<String>,
+    /// A folder of calendar files replacing the shipped ones (overrides paths.calendars).
+    #[arg(long, env = "TSUNAGU_CALENDARS")]
+    calendars: Option<PathBuf>,
+}
+
+impl ServeArgs {
+    pub fn config(&self) -> anyhow::Result<Config> {
+        let mut config = match &self.config {
+            Some(path) => Config::load(path)?,
+            None => Config::default(),
+        };
+        if let Some(addr) = self.sip_listen {
+            config.sip.listen = addr;
+        }
+        if let Some(addr) = self.http_listen {
+            config.http.listen = addr;
+        }
+        if let Some(dir) = &self.data_dir {
+            config.paths.data_dir = dir.clone();
+        }
+        if let Some(url) = &self.database_url {
+            config.paths.database_url = Some(url.clone());
+        }
+        if let Some(dir) = &self.calendars {
+            config.paths.calendars = Some(dir.clone());
+        }
+        Ok(config)
+    }
+}
+
+pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let config = args.config()?;
+    let running = tsunagu::server::start(config)
+        .await
+        .context("cannot start the center")?;
+    eprintln!(
+        "tsunagu: answering SIP on {} (udp, tcp), HTTP on {}",
+        running.sip.udp_addr, running.http_addr
+    );
+    shutdown_signal().await;
+    running.shutdown().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

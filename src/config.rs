@@ -1,0 +1,208 @@
+//! The service's configuration: a TOML file (see `ops/config/tsunagu.example.toml`) whose every
+//! key has a built-in default, so that `tsunagu serve` with no file runs a complete center.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub sip: SipConfig,
+    pub media: MediaConfig,
+    pub http: HttpConfig,
+    pub center: CenterConfig,
+    pub paths: PathsConfig,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SipConfig {
+    pub listen: SocketAddr,
+    pub trunk_peers: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct MediaConfig {
+    pub ip: IpAddr,
+    pub rtp_ports: [u16; 2],
+    pub timeout_seconds: u64,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpConfig {
+    pub listen: SocketAddr,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct CenterConfig {
+    pub flow: String,
+    pub max_lines: usize,
+    pub max_queue: usize,
+    pub sla_calendar: String,
+    pub default_language: String,
+    pub short_abandon_seconds: u32,
+    pub toll_free_numbers: Vec<String>,
+    pub fallback_numbers: Vec<String>,
+    pub shutdown_grace_seconds: u64,
+    pub answer_delay_ms: u64,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct PathsConfig {
+    pub data_dir: PathBuf,
+    pub flows: PathBuf,
+    pub prompts: PathBuf,
+    pub calendars: Option<PathBuf>,
+    pub database_url: Option<String>,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            sip: SipConfig::default(),
+            media: MediaConfig::default(),
+            http: HttpConfig::default(),
+            center: CenterConfig::default(),
+            paths: PathsConfig::default(),
+        }
+    }
+}
+
+impl Default for SipConfig {
+    fn default() -> SipConfig {
+        SipConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 5060)),
+            trunk_peers: vec!["127.0.0.0/8".into(), "::1".into()],
+        }
+    }
+}
+
+impl Default for MediaConfig {
+    fn default() -> MediaConfig {
+        MediaConfig {
+            ip: IpAddr::from([127, 0, 0, 1]),
+            rtp_ports: [20000, 29999],
+            timeout_seconds: 30,
+        }
+    }
+}
+
+impl Default for HttpConfig {
+    fn default() -> HttpConfig {
+        HttpConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+        }
+    }
+}
+
+impl Default for CenterConfig {
+    fn default() -> CenterConfig {
+        CenterConfig {
+            flow: "my-number".into(),
+            max_lines: 30,
+            max_queue: 50,
+            sla_calendar: "call-center".into(),
+            default_language: "ja".into(),
+            short_abandon_seconds: 5,
+            toll_free_numbers: vec!["0120380366".into(), "+81120380366".into()],
+            fallback_numbers: vec!["05033105907".into(), "+815033105907".into()],
+            shutdown_grace_seconds: 30,
+            answer_delay_ms: 0,
+        }
+    }
+}
+
+impl Default for PathsConfig {
+    fn default() -> PathsConfig {
+        PathsConfig {
+            data_dir: PathBuf::from("data"),
+            flows: PathBuf::from("ivr-flows"),
+            prompts: PathBuf::from("prompts"),
+            calendars: None,
+            database_url: None,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}: line {line}: {message}")]
+    Invalid {
+        path: String,
+        line: usize,
+        message: String,
+    },
+}
+
+impl Config {
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: name.clone(),
+            source,
+        })?;
+        Config::parse(&name, &text)
+    }
+
+    pub fn parse(name: &str, text: &str) -> Result<Config, ConfigError> {
+        toml::from_str(text).map_err(|e| {
+            let line = e.span().map_or(1, |s| {
+                text[..s.start.min(text.len())].matches('\n').count() + 1
+            });
+            ConfigError::Invalid {
+                path: name.to_string(),
+                line,
+                message: e.message().trim().to_string(),
+            }
+        })
+    }
+
+    /// The database URL: the one configured, or SQLite under the data directory.
+    pub fn database_url(&self) -> String {
+        match &self.paths.database_url {
+            Some(url) => url.clone(),
+            None => format!(
+                "sqlite://{}",
+                self.paths.data_dir.join("tsunagu.db").display()
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_file_is_the_defaults() {
+        let example = include_str!("../ops/config/tsunagu.example.toml");
+        let parsed = Config::parse("example", example).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(parsed, Config::default());
+    }
+
+    #[test]
+    fn a_typo_names_its_line() {
+        let err = Config::parse(
+            "tsunagu.toml",
+            "[sip]\nlisten = \"127.0.0.1:5060\"\ntrunk_peer = []\n",
+        )
+        .map(|_| ())
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("tsunagu.toml: line 3: unknown field `trunk_peer`"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,188 @@
+//! `tsunagu serve`: loads and checks everything (calendars, prompts, flows), then runs the
+//! SIP edge, the calls, the media pacer, the recorder and the HTTP endpoint until told to stop.
+//!
+//! - [`loading`]: calendars, prompts and flows from their folders (and the database).
+//! - [`http`]: `/healthz` and `/metrics`.
+
+pub mod http;
+pub mod loading;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio_util::task::TaskTracker;
+use tracing::{info, warn};
+
+use crate::call::capacity::Capacity;
+use crate::call::recorder::Recorder;
+use crate::call::{CallServices, CallSettings, accept_calls};
+use crate::config::Config;
+use crate::lang::Lang;
+use crate::media::pacer::Pacer;
+use crate::media::rtp_session::PortRange;
+use crate::sip::{PeerAllowList, SipEdge, SipSettings};
+use crate::store::Store;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("{0}")]
+    Config(String),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Sip(#[from] crate::sip::SipError),
+    #[error("cannot listen for HTTP on {addr}: {source}")]
+    Http {
+        addr: std::net::SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// A running center.
+pub struct Running {
+    pub sip: SipEdge,
+    pub http_addr: std::net::SocketAddr,
+    pub services: Arc<CallServices>,
+    pub store: Store,
+    calls: TaskTracker,
+    grace: Duration,
+}
+
+pub async fn start(config: Config) -> Result<Running, ServeError> {
+    let peers = PeerAllowList::parse(&config.sip.trunk_peers)
+        .map_err(|e| ServeError::Config(format!("sip.trunk_peers: {e}")))?;
+    let default_lang = Lang::from_code(&config.center.default_language).ok_or_else(|| {
+        ServeError::Config(format!(
+            "center.default_language: unknown language '{}'",
+            config.center.default_language
+        ))
+    })?;
+    let [first_port, last_port] = config.media.rtp_ports;
+    if first_port == 0 || last_port <= first_port {
+        return Err(ServeError::Config(format!(
+            "media.rtp_ports: {first_port}-{last_port} is not a range of ports"
+        )));
+    }
+    if config.paths.database_url.is_none() {
+        std::fs::create_dir_all(&config.paths.data_dir).map_err(|e| {
+            ServeError::Config(format!(
+                "cannot create the data directory {}: {e}",
+                config.paths.data_dir.display()
+            ))
+        })?;
+    }
+    let store = Store::connect(&config.database_url()).await?;
+
+    let (calendars, calendar_problems) =
+        loading::calendars(config.paths.calendars.as_deref(), Some(&store))
+            .await
+            .map_err(ServeError::Invalid)?;
+    for problem in &calendar_problems {
+        warn!("{problem}; the previous version of that calendar stays in force");
+    }
+    if calendars.get(&config.center.sla_calendar).is_none() {
+        return Err(ServeError::Config(format!(
+            "center.sla_calendar: no calendar '{}'",
+            config.center.sla_calendar
+        )));
+    }
+    let prompts = loading::prompts(&config.paths.prompts)?;
+    let flows = loading::flows(&config.paths.flows, &prompts, &calendars)?;
+    let flow = flows.get(&config.center.flow).cloned().ok_or_else(|| {
+        ServeError::Config(format!(
+            "center.flow: no flow '{}' in {}",
+            config.center.flow,
+            config.paths.flows.display()
+        ))
+    })?;
+
+    let settings = CallSettings {
+        media_ip: config.media.ip,
+        media_timeout: Duration::from_secs(config.media.timeout_seconds.max(1)),
+        sla_calendar: config.center.sla_calendar.clone(),
+        default_lang,
+        answer_delay: Duration::from_millis(config.center.answer_delay_ms),
+        toll_free_numbers: config.center.toll_free_numbers.clone(),
+        fallback_numbers: config.center.fallback_numbers.clone(),
+    };
+    let services = Arc::new(CallServices::new(
+        settings,
+        Arc::new(calendars),
+        Arc::new(prompts),
+        flow,
+        Pacer::start(),
+        PortRange::new(first_port..=last_port),
+        Capacity::new(config.center.max_lines, config.center.max_queue),
+        Recorder::start(store.clone()),
+    ));
+    let (calls_tx, calls_rx) = mpsc::channel(256);
+    let sip = SipEdge::start(
+        SipSettings {
+            listen: config.sip.listen,
+            peers,
+        },
+        calls_tx,
+    )
+    .await?;
+    let calls = TaskTracker::new();
+    tokio::spawn(accept_calls(Arc::clone(&services), calls_rx, calls.clone()));
+
+    let listener = tokio::net::TcpListener::bind(config.http.listen)
+        .await
+        .map_err(|source| ServeError::Http {
+            addr: config.http.listen,
+            source,
+        })?;
+    let http_addr = listener.local_addr().map_err(|source| ServeError::Http {
+        addr: config.http.listen,
+        source,
+    })?;
+    let app = http::app(http::HttpState {
+        calls: Arc::clone(&services),
+        sip: Arc::clone(&sip.stats),
+    });
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            warn!(error = %e, "the HTTP endpoint stopped");
+        }
+    });
+    info!(sip = %sip.udp_addr, http = %http_addr, flow = %config.center.flow, "the center is answering");
+    Ok(Running {
+        sip,
+        http_addr,
+        services,
+        store,
+        calls,
+        grace: Duration::from_secs(config.center.shutdown_grace_seconds),
+    })
+}
+
+impl Running {
+    /// Stops taking calls (new INVITEs get 503), lets the calls in progress finish for up to
+    /// the grace period, then stops the endpoint and writes what is left of the records.
+    pub async fn shutdown(self) {
+        self.sip.drain();
+        self.calls.close();
+        let in_progress = self.services.capacity.lines_in_use();
+        info!(
+            in_progress,
+            grace_seconds = self.grace.as_secs(),
+            "stopping: no new calls"
+        );
+        if tokio::time::timeout(self.grace, self.calls.wait())
+            .await
+            .is_err()
+        {
+            warn!(
+                left = self.services.capacity.lines_in_use(),
+                "grace period over: calls still in progress are cut"
+            );
+        }
+        self.sip.shutdown();
+        self.services.recorder.flush().await;
+        self.store.close().await;
+    }
+}

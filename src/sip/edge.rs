@@ -1,0 +1,388 @@
+//! The SIP endpoint on UDP and TCP: what comes in is checked at our edge (trunk peer,
+//! version, Request-URI scheme, CSeq, Contact), answered when it is not a call (OPTIONS, 403,
+//! 400, 405, 481, 505), and handed to the application as an [`InboundCall`] when it is one.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use rsipstack::EndpointBuilder;
+use rsipstack::dialog::dialog::Dialog;
+use rsipstack::dialog::dialog_layer::DialogLayer;
+use rsipstack::sip::prelude::*;
+use rsipstack::sip::{Header, Method, Scheme, StatusCode, Version};
+use rsipstack::transaction::Transaction;
+use rsipstack::transaction::endpoint::EndpointOption;
+use rsipstack::transport::udp::UdpConnection;
+use rsipstack::transport::{TcpListenerConnection, TransportLayer};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, info, warn};
+
+use super::leg::{CallLeg, InboundCall, map_dialog_states};
+use super::peers::PeerAllowList;
+use super::sdp::{SdpError, parse_offer};
+use super::udp_guard::{DatagramStats, GuardedUdpSocket};
+
+const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE";
+
+#[derive(Debug, thiserror::Error)]
+pub enum SipError {
+    #[error("cannot listen for SIP on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("the SIP stack failed to start: {0}")]
+    Stack(String),
+}
+
+/// What the edge counts for the operator.
+#[derive(Debug, Default)]
+pub struct SipStats {
+    pub datagrams: Arc<DatagramStats>,
+    pub forbidden_peers: AtomicU64,
+    pub bad_requests: AtomicU64,
+    pub invites: AtomicU64,
+    pub options: AtomicU64,
+}
+
+pub struct SipSettings {
+    pub listen: SocketAddr,
+    pub peers: PeerAllowList,
+}
+
+/// A running SIP endpoint. Dropping it does not stop it: call [`SipEdge::shutdown`].
+pub struct SipEdge {
+    pub udp_addr: SocketAddr,
+    pub tcp_addr: SocketAddr,
+    pub stats: Arc<SipStats>,
+    token: CancellationToken,
+    draining: Arc<AtomicBool>,
+}
+
+impl SipEdge {
+    /// Binds UDP and TCP on `settings.listen` (port 0: a free port, the same for both) and
+    /// starts serving. New calls arrive on `calls`; when that channel is full, INVITEs get 503.
+    pub async fn start(
+        settings: SipSettings,
+        calls: mpsc::Sender<InboundCall>,
+    ) -> Result<SipEdge, SipError> {
+        let token = CancellationToken::new();
+        let stats = Arc::new(SipStats::default());
+        let socket = tokio::net::UdpSocket::bind(settings.listen)
+            .await
+            .map_err(|source| SipError::Bind {
+                addr: settings.listen,
+                source,
+            })?;
+        let udp_addr = socket.local_addr().map_err(|source| SipError::Bind {
+            addr: settings.listen,
+            source,
+        })?;
+        // rsipstack binds TCP only inside serve() and never reads back a port 0, so we take the
+        // UDP port for TCP too and check here that it is free.
+        let tcp_addr = udp_addr;
+        std::net::TcpListener::bind(tcp_addr).map_err(|source| SipError::Bind {
+            addr: tcp_addr,
+            source,
+        })?;
+
+        let guarded = GuardedUdpSocket {
+            socket,
+            stats: Arc::clone(&stats.datagrams),
+        };
+        let udp = UdpConnection::from_socket(Arc::new(guarded), None, Some(token.child_token()))
+            .await
+            .map_err(|e| SipError::Stack(e.to_string()))?;
+        let transport = TransportLayer::new(token.child_token());
+        transport.add_transport(udp.into());
+        let tcp = TcpListenerConnection::new(tcp_addr, None)
+            .await
+            .map_err(|e| SipError::Stack(e.to_string()))?;
+        transport.add_transport(tcp.into());
+
+        let endpoint = EndpointBuilder::new()
+            .with_user_agent(concat!("tsunagu/", env!("CARGO_PKG_VERSION")))
+            .with_transport_layer(transport)
+            .with_cancel_token(token.child_token())
+            .with_option(EndpointOption::default())
+            .build();
+        let incoming = endpoint
+            .incoming_transactions()
+            .map_err(|e| SipError::Stack(e.to_string()))?;
+        let layer = Arc::new(DialogLayer::new(endpoint.inner.clone()));
+        let serve = endpoint.inner.clone();
+        tokio::spawn(async move {
+            if let Err(e) = serve.serve().await {
+                warn!(error = %e, "the SIP endpoint stopped");
+            }
+        });
+        let draining = Arc::new(AtomicBool::new(false));
+        let edge = Edge {
+            layer,
+            peers: settings.peers,
+            stats: Arc::clone(&stats),
+            calls,
+            tcp_addr,
+            draining: Arc::clone(&draining),
+        };
+        tokio::spawn(edge.run(incoming, token.clone()));
+        info!(%udp_addr, %tcp_addr, "listening for SIP");
+        Ok(SipEdge {
+            udp_addr,
+            tcp_addr,
+            stats,
+            token,
+            draining,
+        })
+    }
+
+    /// Stops taking new calls (they get 503 so the carrier tries another route); calls in
+    /// progress go on.
+    pub fn drain(&self) {
+        self.draining.store(true, Ordering::Relaxed);
+    }
+
+    /// Stops the endpoint: no more requests are read; calls in progress lose their signalling.
+    pub fn shutdown(&self) {
+        self.token.cancel();
+    }
+}
+
+struct Edge {
+    layer: Arc<DialogLayer>,
+    peers: PeerAllowList,
+    stats: Arc<SipStats>,
+    calls: mpsc::Sender<InboundCall>,
+    tcp_addr: SocketAddr,
+    draining: Arc<AtomicBool>,
+}
+
+impl Edge {
+    async fn run(
+        self,
+        mut incoming: rsipstack::transaction::TransactionReceiver,
+        token: CancellationToken,
+    ) {
+        loop {
+            let tx = tokio::select! {
+                _ = token.cancelled() => return,
+                tx = incoming.recv() => match tx { Some(tx) => tx, None => return },
+            };
+            self.request(tx).await;
+        }
+    }
+
+    async fn request(&self, mut tx: Transaction) {
+        let source = tx
+            .connection
+            .as_ref()
+            .and_then(|c| c.get_remote_addr())
+            .and_then(|a| a.get_socketaddr().ok());
+        let method = tx.original.method;
+        let Some(source) = source else {
+            reply_and_drain(tx, StatusCode::Forbidden, vec![]).await;
+            return;
+        };
+        if !self.peers.allows(source.ip()) {
+            // Not one of our trunk peers: a line in the log and a counter, nothing else (no
+            // dialog, no RTP port, no call record).
+            self.stats.forbidden_peers.fetch_add(1, Ordering::Relaxed);
+            warn!(peer = %source, %method, "request from a host that is not a trunk peer: 403");
+            reply_and_drain(tx, StatusCode::Forbidden, vec![]).await;
+            return;
+        }
+        if let Some(problem) = edge_problem(&tx) {
+            self.stats.bad_requests.fetch_add(1, Ordering::Relaxed);
+            info!(peer = %source, %method, problem = %problem.1, "refused a malformed request");
+            reply_and_drain(tx, problem.0, vec![]).await;
+            return;
+        }
+        let in_dialog = matches!(tx.original.to_header().and_then(|t| t.tag()), Ok(Some(_)));
+        if in_dialog {
+            match self.layer.match_dialog(&tx) {
+                Some(mut dialog) => {
+                    tokio::spawn(async move {
+                        let _ = dialog.handle(&mut tx).await;
+                        if tx.last_response.is_none() && tx.original.method != Method::Ack {
+                            let _ = tx.reply(StatusCode::CallTransactionDoesNotExist).await;
+                        }
+                    });
+                }
+                None if method == Method::Ack => {}
+                None => reply_and_drain(tx, StatusCode::CallTransactionDoesNotExist, vec![]).await,
+            }
+            return;
+        }
+        match method {
+            Method::Options => {
+                self.stats.options.fetch_add(1, Ordering::Relaxed);
+                let headers = vec![
+                    Header::Allow(ALLOW.into()),
+                    Header::Accept("application/sdp, application/dtmf-relay".into()),
+                ];
+                let _ = tx.reply_with(StatusCode::OK, headers, None).await;
+            }
+            Method::Invite => self.invite(tx, source).await,
+            Method::Bye | Method::Cancel | Method::Info | Method::Update => {
+                reply_and_drain(tx, StatusCode::CallTransactionDoesNotExist, vec![]).await
+            }
+            _ => {
+                reply_and_drain(
+                    tx,
+                    StatusCode::MethodNotAllowed,
+                    vec![Header::Allow(ALLOW.into())],
+                )
+                .await
+            }
+        }
+    }
+
+    async fn invite(&self, mut tx: Transaction, peer: SocketAddr) {
+        self.stats.invites.fetch_add(1, Ordering::Relaxed);
+        if self.draining.load(Ordering::Relaxed) {
+            info!(peer = %peer, "shutting down: new call refused with 503");
+            reply_and_drain(
+                tx,
+                StatusCode::ServiceUnavailable,
+                vec![Header::RetryAfter("60".into())],
+            )
+            .await;
+            return;
+        }
+        let request = &tx.original;
+        let sip_call_id = request
+            .call_id_header()
+            .map(|c| c.value().to_string())
+            .unwrap_or_default();
+        let caller = request
+            .from_header()
+            .ok()
+            .and_then(|f| f.uri().ok())
+            .and_then(|u| u.user().map(str::to_string))
+            .unwrap_or_default();
+        let dialed = request.uri.user().map(str::to_string).unwrap_or_default();
+        let session_expires = request
+            .session_expires_header()
+            .filter(|_| request.header_contains_token("Supported", "timer"))
+            .and_then(|h| {
+                h.value()
+                    .split(';')
+                    .next()
+                    .and_then(|s| s.trim().parse::<u32>().ok())
+            });
+        let offer = if request.body.is_empty() {
+            Err(SdpError::NoAudio)
+        } else {
+            parse_offer(&request.body)
+        };
+        let transport = match tx.connection.as_ref().map(|c| c.get_addr().r#type) {
+            Some(Some(rsipstack::sip::transport::Transport::Tcp)) => "tcp",
+            _ => "udp",
+        };
+        let contact = if transport == "tcp" {
+            rsipstack::sip::Uri::try_from(
+                format!("sip:tsunagu@{};transport=tcp", self.tcp_addr).as_str(),
+            )
+            .ok()
+        } else {
+            None
+        };
+        let (state_tx, state_rx) = self.layer.new_dialog_state_channel();
+        let dialog = match self
+            .layer
+            .get_or_create_server_invite(&tx, state_tx, None, contact)
+        {
+            Ok(dialog) => dialog,
+            Err(e) => {
+                debug!(peer = %peer, error = %e, "INVITE refused by the dialog layer");
+                reply_and_drain(
+                    tx,
+                    StatusCode::Other(400, "Bad Request (Contact or From tag missing)".into()),
+                    vec![],
+                )
+                .await;
+                return;
+            }
+        };
+        let leg = CallLeg {
+            dialog: dialog.clone(),
+            layer: Arc::clone(&self.layer),
+        };
+        let (events_tx, events) = mpsc::unbounded_channel();
+        let call = InboundCall {
+            sip_call_id,
+            caller,
+            dialed,
+            peer,
+            transport,
+            offer,
+            session_expires,
+            leg: leg.clone(),
+            events,
+        };
+        match self.calls.try_send(call) {
+            Ok(()) => {
+                tokio::spawn(map_dialog_states(state_rx, leg, events_tx));
+                let mut dialog = dialog;
+                // handle() sends 100 Trying, drives the transaction (2xx retransmissions,
+                // CANCEL → 487) and must run for the dialog's whole setup.
+                tokio::spawn(async move {
+                    let _ = dialog.handle(&mut tx).await;
+                });
+            }
+            Err(_) => {
+                warn!(peer = %peer, "no capacity to take a call: 503");
+                let _ = dialog.reject(Some(StatusCode::ServiceUnavailable), None);
+                self.layer.remove_dialog(&dialog.id());
+                let mut dialog = Dialog::Invite(dialog);
+                tokio::spawn(async move {
+                    let _ = dialog.handle(&mut tx).await;
+                });
+            }
+        }
+    }
+}
+
+/// What our edge refuses that the stack would let through: the status and why.
+fn edge_problem(tx: &Transaction) -> Option<(StatusCode, String)> {
+    let request = &tx.original;
+    if request.version != Version::V2 {
+        return Some((
+            StatusCode::VersionNotSupported,
+            format!("version {}", request.version),
+        ));
+    }
+    if matches!(request.uri.scheme, Some(Scheme::Other(_))) && request.method != Method::Options {
+        return Some((
+            StatusCode::Other(416, "Unsupported URI Scheme".into()),
+            "Request-URI scheme".into(),
+        ));
+    }
+    match request.cseq_header().and_then(|c| c.method()) {
+        Ok(method) if method == request.method => {}
+        _ => {
+            return Some((
+                StatusCode::Other(400, "Bad Request (CSeq method does not match)".into()),
+                "CSeq".into(),
+            ));
+        }
+    }
+    if request.method == Method::Invite && request.contact_header().is_err() {
+        return Some((
+            StatusCode::Other(400, "Bad Request (no Contact)".into()),
+            "Contact".into(),
+        ));
+    }
+    None
+}
+
+/// Replies without a dialog, then keeps the transaction alive so that a retransmitted INVITE
+/// gets the same answer and its ACK is absorbed (RFC 3261 §17.2.1).
+async fn reply_and_drain(mut tx: Transaction, status: StatusCode, headers: Vec<Header>) {
+    let _ = tx.reply_with(status, headers, None).await;
+    if tx.original.method == Method::Invite {
+        tokio::spawn(async move { while tx.receive().await.is_some() {} });
+    }
+}

@@ -1,0 +1,361 @@
+//! A real center for SIP tests: `tsunagu::server::start` on free loopback ports, with the
+//! shipped flows and prompts, a calendar that is open (or closed) right now, a fresh database;
+//! sipp as the caller's SIP side and a UDP socket of the test as the caller's phone.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use rtp::packet::Packet;
+use tokio::net::UdpSocket;
+use tsunagu::calendar;
+use tsunagu::config::Config;
+use tsunagu::report::daily::{DailyReport, daily_report};
+use tsunagu::server::Running;
+use tsunagu::store::calls::CallRecord;
+use webrtc_util::marshal::{Marshal, Unmarshal};
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+#[allow(clippy::disallowed_methods)] // tests are an edge: they read the clock
+pub fn today_tokyo() -> Date {
+    calendar::tokyo_time(Timestamp::now()).date()
+}
+
+/// Whether the call center's calendar says open or closed right now.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Hours {
+    OpenNow,
+    ClosedNow,
+}
+
+/// A call-center calendar open all day from yesterday to tomorrow, or the same closed today
+/// by a one-off closure (so the test does not depend on when it runs).
+fn calendar_file(hours: Hours) -> String {
+    let today = today_tokyo();
+    let from = today.yesterday().unwrap_or(today);
+    let until = today.tomorrow().unwrap_or(today);
+    let mut text = format!(
+        "id = \"call-center\"\nname = \"test\"\nclosed_on_national_holidays = false\n\n[[period]]\nname = \"test\"\nfrom = {from}\nuntil = {until}\n"
+    );
+    for day in ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] {
+        text.push_str(&format!("weekly.{day} = [\"00:00-24:00\"]\n"));
+    }
+    if hours == Hours::ClosedNow {
+        text.push_str(&format!("\n[[closure]]\nreason = \"system maintenance\"\ncategory = \"maintenance\"\ndate = {today}\n"));
+    }
+    text
+}
+
+pub struct Options {
+    pub hours: Hours,
+    pub max_lines: usize,
+    pub answer_delay_ms: u64,
+    pub trunk_peers: Vec<String>,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            hours: Hours::OpenNow,
+            max_lines: 30,
+            answer_delay_ms: 0,
+            trunk_peers: vec!["127.0.0.0/8".into()],
+        }
+    }
+}
+
+pub struct Center {
+    pub running: Running,
+    pub dir: tempfile::TempDir,
+}
+
+impl Center {
+    pub async fn start(options: Options) -> Center {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let calendars = dir.path().join("calendars");
+        std::fs::create_dir_all(&calendars).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(
+            calendars.join("call-center.toml"),
+            calendar_file(options.hours),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let mut config = Config::default();
+        config.sip.listen = "127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}"));
+        config.sip.trunk_peers = options.trunk_peers;
+        config.http.listen = "127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}"));
+        config.media.rtp_ports = [30000, 39999];
+        config.media.timeout_seconds = 10;
+        config.center.max_lines = options.max_lines;
+        config.center.answer_delay_ms = options.answer_delay_ms;
+        config.center.shutdown_grace_seconds = 2;
+        config.paths.data_dir = dir.path().join("data");
+        config.paths.flows = repo().join("ivr-flows");
+        config.paths.prompts = repo().join("prompts");
+        config.paths.calendars = Some(calendars);
+        let running = tsunagu::server::start(config)
+            .await
+            .unwrap_or_else(|e| panic!("the center does not start: {e}"));
+        Center { running, dir }
+    }
+
+    pub fn sip(&self) -> SocketAddr {
+        self.running.sip.udp_addr
+    }
+
+    /// Today's call records, once the recorder has written everything.
+    pub async fn calls_today(&self) -> Vec<CallRecord> {
+        self.running.services.recorder.flush().await;
+        self.running
+            .store
+            .calls_of_day(&today_tokyo().to_string())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    pub async fn report_today(&self) -> DailyReport {
+        let calls = self.calls_today().await;
+        daily_report(&today_tokyo().to_string(), &calls, 5)
+    }
+
+    /// Waits (a few seconds at most) until no call holds a line or an RTP stream any more.
+    pub async fn settle(&self) -> (usize, u64) {
+        let services = &self.running.services;
+        for _ in 0..100 {
+            let streams = services
+                .pacer
+                .stats
+                .streams
+                .load(std::sync::atomic::Ordering::Relaxed);
+            if services.capacity.lines_in_use() == 0 && streams == 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        (
+            services.capacity.lines_in_use(),
+            services
+                .pacer
+                .stats
+                .streams
+                .load(std::sync::atomic::Ordering::Relaxed),
+        )
+    }
+}
+
+/// The kinds of a call's steps, in order.
+pub fn kinds(call: &CallRecord) -> Vec<String> {
+    call.events
+        .iter()
+        .map(|e| {
+            if e.detail.is_empty() {
+                e.kind.clone()
+            } else {
+                format!("{}:{}", e.kind, e.detail)
+            }
+        })
+        .collect()
+}
+
+pub fn free_udp_port() -> u16 {
+    std::net::UdpSocket::bind("127.0.0.1:0")
+        .and_then(|s| s.local_addr())
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Runs one sipp call with a scenario of tests/sipp. Returns sipp's exit status and output.
+pub async fn sipp(
+    center: &Center,
+    scenario: &str,
+    phone_port: u16,
+    pause_ms: u64,
+) -> (Option<i32>, String) {
+    let scenario = repo().join("tests/sipp").join(scenario);
+    let err_file = center
+        .dir
+        .path()
+        .join(format!("sipp-{phone_port}-errors.log"));
+    let out = tokio::process::Command::new("sipp")
+        .arg(center.sip().to_string())
+        .args(["-sf", &scenario.to_string_lossy()])
+        .args([
+            "-s",
+            "0120380366",
+            "-key",
+            "caller",
+            "09012345678",
+            "-key",
+            "rtp_port",
+            &phone_port.to_string(),
+        ])
+        .args([
+            "-i",
+            "127.0.0.1",
+            "-p",
+            &free_udp_port().to_string(),
+            "-mp",
+            &free_udp_port().to_string(),
+        ])
+        .args([
+            "-m",
+            "1",
+            "-d",
+            &pause_ms.to_string(),
+            "-nostdin",
+            "-timeout",
+            "120s",
+            "-timeout_error",
+        ])
+        .args(["-trace_err", "-error_file", &err_file.to_string_lossy()])
+        .current_dir(center.dir.path())
+        .kill_on_drop(true)
+        .output()
+        .await
+        .unwrap_or_else(|e| {
+            panic!("sipp must be installed (Debian sip-tester; ops/test installs it): {e}")
+        });
+    let errors = std::fs::read_to_string(&err_file).unwrap_or_default();
+    let text = format!(
+        "{}{}\n{errors}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code(), text)
+}
+
+/// One RTP packet the phone received.
+#[derive(Debug, Clone)]
+pub struct Heard {
+    pub packet: Packet,
+}
+
+/// The caller's phone: receives the center's RTP, sends 20 ms of silence back every 20 ms
+/// once it knows where from, and presses keys (RFC 4733) after given numbers of packets.
+/// It stops after `listen_for`, or 2 s after the center's audio stopped.
+pub async fn phone(
+    socket: UdpSocket,
+    keys: Vec<(usize, char)>,
+    listen_for: Duration,
+) -> Vec<Heard> {
+    let mut heard = Vec::new();
+    let mut center_media: Option<SocketAddr> = None;
+    let mut buf = [0u8; 2048];
+    let mut keys = std::collections::VecDeque::from(keys);
+    let mut tick = tokio::time::interval(Duration::from_millis(20));
+    let (mut seq, mut ts, ssrc) = (1000u16, 8000u32, 0x1234_5678u32);
+    let deadline = tokio::time::sleep(listen_for);
+    tokio::pin!(deadline);
+    let mut last_heard = tokio::time::Instant::now();
+    loop {
+        if center_media.is_some() && last_heard.elapsed() > Duration::from_secs(2) {
+            return heard;
+        }
+        tokio::select! {
+            _ = &mut deadline => return heard,
+            r = socket.recv_from(&mut buf) => {
+                last_heard = tokio::time::Instant::now();
+                let Ok((n, from)) = r else { return heard };
+                center_media = Some(from);
+                if let Ok(packet) = Packet::unmarshal(&mut &buf[..n]) {
+                    heard.push(Heard { packet });
+                }
+                if let Some(&(after, key)) = keys.front() {
+                    if heard.len() >= after {
+                        keys.pop_front();
+                        ts = ts.wrapping_add(160);
+                        press(&socket, from, key, &mut seq, ts, ssrc).await;
+                    }
+                }
+            }
+            _ = tick.tick() => {
+                if let Some(to) = center_media {
+                    ts = ts.wrapping_add(160);
+                    let packet = rtp_packet(0, seq, ts, ssrc, false, vec![0xFF; 160]);
+                    seq = seq.wrapping_add(1);
+                    let _ = socket.send_to(&packet, to).await;
+                }
+            }
+        }
+    }
+}
+
+fn rtp_packet(
+    payload_type: u8,
+    seq: u16,
+    ts: u32,
+    ssrc: u32,
+    marker: bool,
+    payload: Vec<u8>,
+) -> Vec<u8> {
+    let packet = Packet {
+        header: rtp::header::Header {
+            version: 2,
+            marker,
+            payload_type,
+            sequence_number: seq,
+            timestamp: ts,
+            ssrc,
+            ..Default::default()
+        },
+        payload: payload.into(),
+    };
+    packet.marshal().map(|b| b.to_vec()).unwrap_or_default()
+}
+
+/// One key press as a carrier sends it: updates, then the end packet three times, all with
+/// the timestamp of the start of the event.
+async fn press(socket: &UdpSocket, to: SocketAddr, key: char, seq: &mut u16, ts: u32, ssrc: u32) {
+    let event = match key {
+        '*' => 10,
+        '#' => 11,
+        d => d.to_digit(10).unwrap_or(0) as u8,
+    };
+    for (n, end) in [
+        (1u16, false),
+        (2, false),
+        (3, false),
+        (4, true),
+        (4, true),
+        (4, true),
+    ] {
+        let duration = (n * 160).to_be_bytes();
+        let flags = if end { 0x80 | 10 } else { 10 };
+        let packet = rtp_packet(
+            101,
+            *seq,
+            ts,
+            ssrc,
+            n == 1 && !end,
+            vec![event, flags, duration[0], duration[1]],
+        );
+        *seq = seq.wrapping_add(1);
+        let _ = socket.send_to(&packet, to).await;
+    }
+}
+
+/// The frames a prompt is sent as (PCMU), from the same files the center plays.
+pub fn prompt_frames(lang: tsunagu::lang::Lang, id: &str) -> Vec<Vec<u8>> {
+    let path: &Path = &repo()
+        .join("prompts")
+        .join(lang.code())
+        .join(format!("{id}.wav"));
+    let samples = tsunagu::media::wav::load_8k(path).unwrap_or_else(|e| panic!("{e}"));
+    tsunagu::media::wav::frames(&samples, tsunagu::media::g711::Law::Ulaw)
+        .into_iter()
+        .map(|b| b.to_vec())
+        .collect()
+}
+
+/// Where `frames` (at least `count` of them) stand, in order and back to back, in what was heard.
+pub fn find_prompt(heard: &[Heard], frames: &[Vec<u8>], count: usize) -> Option<usize> {
+    let count = count.min(frames.len());
+    (0..heard.len()).find(|&start| {
+        heard.len() >= start + count
+            && (0..count).all(|k| heard[start + k].packet.payload.as_ref() == frames[k].as_slice())
+    })
+}
