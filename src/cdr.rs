@@ -27,10 +27,7 @@ pub fn from_step(step: &CallStep) -> (&'static str, String) {
     match step {
         CallStep::LanguageChosen(lang) => (LANGUAGE, lang.code().to_string()),
         CallStep::InHours => (IN_HOURS, String::new()),
-        CallStep::Closed {
-            reason,
-            next_opening,
-        } => (
+        CallStep::Closed { reason, next_opening } => (
             CLOSED,
             match next_opening {
                 Some(next) => format!("{reason}; opens {}", next.strftime("%Y-%m-%d %H:%M")),
@@ -40,10 +37,7 @@ pub fn from_step(step: &CallStep) -> (&'static str, String) {
         CallStep::Busy => (BUSY, String::new()),
         CallStep::Enqueued { queue } => (ENQUEUED, queue.clone()),
         CallStep::QueueTimeout => (QUEUE_TIMEOUT, String::new()),
-        CallStep::Abandoned { in_queue } => (
-            ABANDONED,
-            if *in_queue { "queue" } else { "ivr" }.to_string(),
-        ),
+        CallStep::Abandoned { in_queue } => (ABANDONED, if *in_queue { "queue" } else { "ivr" }.to_string()),
         CallStep::Transferred { uri } => (TRANSFERRED, uri.clone()),
         CallStep::MenuFailed { node } => (MENU_FAILED, node.clone()),
     }

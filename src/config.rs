@@ -133,16 +133,9 @@ impl Default for PathsConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read {path}: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
+    Read { path: String, source: std::io::Error },
     #[error("{path}: line {line}: {message}")]
-    Invalid {
-        path: String,
-        line: usize,
-        message: String,
-    },
+    Invalid { path: String, line: usize, message: String },
 }
 
 impl Config {
@@ -157,9 +150,9 @@ impl Config {
 
     pub fn parse(name: &str, text: &str) -> Result<Config, ConfigError> {
         toml::from_str(text).map_err(|e| {
-            let line = e.span().map_or(1, |s| {
-                text[..s.start.min(text.len())].matches('\n').count() + 1
-            });
+            let line = e
+                .span()
+                .map_or(1, |s| text[..s.start.min(text.len())].matches('\n').count() + 1);
             ConfigError::Invalid {
                 path: name.to_string(),
                 line,
@@ -172,10 +165,7 @@ impl Config {
     pub fn database_url(&self) -> String {
         match &self.paths.database_url {
             Some(url) => url.clone(),
-            None => format!(
-                "sqlite://{}",
-                self.paths.data_dir.join("tsunagu.db").display()
-            ),
+            None => format!("sqlite://{}", self.paths.data_dir.join("tsunagu.db").display()),
         }
     }
 }
@@ -193,12 +183,9 @@ mod tests {
 
     #[test]
     fn a_typo_names_its_line() {
-        let err = Config::parse(
-            "tsunagu.toml",
-            "[sip]\nlisten = \"127.0.0.1:5060\"\ntrunk_peer = []\n",
-        )
-        .map(|_| ())
-        .unwrap_err();
+        let err = Config::parse("tsunagu.toml", "[sip]\nlisten = \"127.0.0.1:5060\"\ntrunk_peer = []\n")
+            .map(|_| ())
+            .unwrap_err();
         assert!(
             err.to_string()
                 .starts_with("tsunagu.toml: line 3: unknown field `trunk_peer`"),

@@ -15,10 +15,7 @@ fn shipped(id: &str) -> Calendar {
 
 fn closed_reason(cal: &Calendar, at: DateTime) -> (ClosedReason, Option<DateTime>) {
     match cal.status(at) {
-        OpenState::Closed {
-            reason,
-            next_opening,
-        } => (reason, next_opening),
+        OpenState::Closed { reason, next_opening } => (reason, next_opening),
         OpenState::Open { until } => panic!("{} is open at {at} (until {until})", cal.id),
     }
 }
@@ -36,11 +33,7 @@ fn open_until(cal: &Calendar, at: DateTime) -> DateTime {
 fn every_shipped_calendar_loads() {
     let ids: Vec<String> = sources::builtin()
         .iter()
-        .map(|s| {
-            calendar::parse(&s.origin, &s.text)
-                .unwrap_or_else(|e| panic!("{e}"))
-                .id
-        })
+        .map(|s| calendar::parse(&s.origin, &s.text).unwrap_or_else(|e| panic!("{e}")).id)
         .collect();
     assert_eq!(
         ids,
@@ -112,9 +105,7 @@ fn call_center_names_the_holiday_and_skips_it_for_the_next_opening() {
     }
     // Silver week 2026: Sep 21 (Mon), 22 (citizens' holiday), 23 (equinox) all closed.
     let (reason, next) = closed_reason(&cc, datetime(2026, 9, 22, 9, 0, 0, 0));
-    assert!(
-        matches!(reason, ClosedReason::NationalHoliday(h) if h.name == HolidayName::CitizensHoliday)
-    );
+    assert!(matches!(reason, ClosedReason::NationalHoliday(h) if h.name == HolidayName::CitizensHoliday));
     assert_eq!(next, Some(datetime(2026, 9, 24, 9, 0, 0, 0)));
 }
 
@@ -227,11 +218,7 @@ fn open_intervals_and_open_days_of_the_call_center() {
             date(2027, 1, 5)
         ]
     );
-    assert!(
-        intervals
-            .iter()
-            .all(|i| i.hours.to_string() == "09:00-19:00")
-    );
+    assert!(intervals.iter().all(|i| i.hours.to_string() == "09:00-19:00"));
     assert_eq!(cc.open_days_in_month(2026, 12), 28);
     assert_eq!(cc.open_days_in_month(2026, 11), 28);
     // FY2025 April: 22 weekdays less Showa Day (Tue 29) = 21.
@@ -243,12 +230,7 @@ fn opening_starts(cal: &Calendar, at: DateTime, to: Date) -> Vec<DateTime> {
     cal.open_intervals(at.date(), to)
         .into_iter()
         .map(|i| {
-            let start = jiff::civil::Time::new(
-                i.hours.start.hour() as i8,
-                i.hours.start.minute() as i8,
-                0,
-                0,
-            );
+            let start = jiff::civil::Time::new(i.hours.start.hour() as i8, i.hours.start.minute() as i8, 0, 0);
             i.date.to_datetime(start.unwrap_or_else(|e| panic!("{e}")))
         })
         .collect()
@@ -268,11 +250,7 @@ fn status_and_next_opening_agree_with_the_open_intervals() {
                     checked.0 += 1;
                     assert!(until > at, "{} {at}", cal.id);
                     let just_before = until.checked_sub(1.minute()).unwrap_or(until);
-                    assert!(
-                        cal.status(just_before).is_open(),
-                        "{} {just_before}",
-                        cal.id
-                    );
+                    assert!(cal.status(just_before).is_open(), "{} {just_before}", cal.id);
                     assert!(!cal.status(until).is_open(), "{} {until}", cal.id);
                 }
                 OpenState::Closed { next_opening, .. } => {
@@ -286,14 +264,8 @@ fn status_and_next_opening_agree_with_the_open_intervals() {
                     }
                 }
             }
-            at = at
-                .checked_add(30.minutes())
-                .unwrap_or_else(|e| panic!("{e}"));
+            at = at.checked_add(30.minutes()).unwrap_or_else(|e| panic!("{e}"));
         }
-        assert!(
-            checked.0 > 1000 && checked.1 > 1000,
-            "{}: {checked:?}",
-            cal.id
-        );
+        assert!(checked.0 > 1000 && checked.1 > 1000, "{}: {checked:?}", cal.id);
     }
 }

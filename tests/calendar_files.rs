@@ -54,10 +54,7 @@ fn overlapping_intervals_are_refused_at_their_line() {
 
 #[test]
 fn an_interval_ending_before_it_starts_is_refused() {
-    let text = format!("{HEADER}{FY2026}").replace(
-        "weekly.tue = [\"09:00-17:00\"]",
-        "weekly.tue = [\"17:00-09:00\"]",
-    );
+    let text = format!("{HEADER}{FY2026}").replace("weekly.tue = [\"09:00-17:00\"]", "weekly.tue = [\"17:00-09:00\"]");
     assert_problem(&text, 10, "ends at 09:00, not after it starts at 17:00");
 }
 
@@ -66,9 +63,8 @@ fn an_unknown_weekday_is_named() {
     let text = format!("{HEADER}{FY2026}weekly.thu2 = [\"09:00-17:00\"]\n");
     let line = text.lines().count();
     assert_problem(&text, line, "unknown weekday 'thu2'");
-    let monthly = format!(
-        "{HEADER}{FY2026}\n[[closure]]\nreason = \"x\"\nevery_month = {{ nth = 1, weekday = \"saturday\" }}\n"
-    );
+    let monthly =
+        format!("{HEADER}{FY2026}\n[[closure]]\nreason = \"x\"\nevery_month = {{ nth = 1, weekday = \"saturday\" }}\n");
     let line = monthly.lines().count();
     assert_problem(&monthly, line, "unknown weekday 'saturday'");
 }
@@ -120,16 +116,12 @@ fn rules_that_cannot_mean_anything_are_refused() {
         "exactly one of",
     );
     assert_problem(
-        &format!(
-            "{base}\n[[closure]]\nreason = \"x\"\nevery_year = {{ from = \"13-01\", until = \"01-03\" }}\n"
-        ),
+        &format!("{base}\n[[closure]]\nreason = \"x\"\nevery_year = {{ from = \"13-01\", until = \"01-03\" }}\n"),
         17,
         "'13-01' is not a month and day",
     );
     assert_problem(
-        &format!(
-            "{base}\n[[closure]]\nreason = \"x\"\ncategory = \"typhoon\"\ndate = 2026-06-07\n"
-        ),
+        &format!("{base}\n[[closure]]\nreason = \"x\"\ncategory = \"typhoon\"\ndate = 2026-06-07\n"),
         17,
         "unknown category 'typhoon'",
     );
@@ -139,9 +131,7 @@ fn rules_that_cannot_mean_anything_are_refused() {
         "before it starts",
     );
     assert_problem(
-        &format!(
-            "{base}\n[[closure]]\nreason = \"x\"\nevery_month = {{ nth = 6, weekday = \"sat\" }}\n"
-        ),
+        &format!("{base}\n[[closure]]\nreason = \"x\"\nevery_month = {{ nth = 6, weekday = \"sat\" }}\n"),
         17,
         "nth must be 1 to 5",
     );
@@ -161,10 +151,7 @@ fn rules_that_cannot_mean_anything_are_refused() {
 #[test]
 fn all_problems_of_a_file_are_reported_together() {
     let text = format!("{HEADER}{FY2026}")
-        .replace(
-            "weekly.tue = [\"09:00-17:00\"]",
-            "weekly.tue = [\"9:00-7:00\"]",
-        )
+        .replace("weekly.tue = [\"09:00-17:00\"]", "weekly.tue = [\"9:00-7:00\"]")
         .replace("weekly.wed = [\"09:00-17:00\"]", "weekly.wed = [\"09:00\"]");
     let found = problems(&text);
     assert_eq!(found.len(), 2, "{found:?}");

@@ -20,18 +20,11 @@ fn holidays_prints_one_line_per_holiday() {
     assert_eq!(lines.len(), 18);
     assert_eq!(lines[0], "2026-01-01\t元日\tNew Year's Day");
     assert!(lines.contains(&"2026-09-22\t国民の休日\tCitizens' Holiday"));
-    assert_eq!(
-        lines[17],
-        "2026-11-23\t勤労感謝の日\tLabour Thanksgiving Day"
-    );
+    assert_eq!(lines[17], "2026-11-23\t勤労感謝の日\tLabour Thanksgiving Day");
 
     let out = run_tsunagu(repo_root(), &["calendar", "holidays", "2150"], &[]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("outside 1980–2099"),
-        "{}",
-        stderr(&out)
-    );
+    assert!(stderr(&out).contains("outside 1980–2099"), "{}", stderr(&out));
 }
 
 #[test]
@@ -63,12 +56,7 @@ fn check_accepts_the_shipped_calendars_and_names_the_line_of_a_problem() {
     let bad_arg = bad_path.to_string_lossy().into_owned();
     let out = run_tsunagu(
         repo_root(),
-        &[
-            "calendar",
-            "check",
-            "ops/config/calendars/call-center.toml",
-            &bad_arg,
-        ],
+        &["calendar", "check", "ops/config/calendars/call-center.toml", &bad_arg],
         &[],
     );
     assert_eq!(out.status.code(), Some(1));
@@ -130,21 +118,10 @@ fn open_prints_the_open_intervals_and_optionally_the_closed_days() {
 #[test]
 fn status_answers_in_tokyo_time_whatever_the_machine_zone() {
     // 09:30 UTC is 18:30 in Tokyo: the call center is open (FY2026, until 19:00).
-    for tz in [
-        "UTC",
-        "America/New_York",
-        "Pacific/Kiritimati",
-        "Asia/Tokyo",
-    ] {
+    for tz in ["UTC", "America/New_York", "Pacific/Kiritimati", "Asia/Tokyo"] {
         let out = run_tsunagu(
             repo_root(),
-            &[
-                "calendar",
-                "status",
-                "call-center",
-                "--at",
-                "2026-04-04T09:30:00Z",
-            ],
+            &["calendar", "status", "call-center", "--at", "2026-04-04T09:30:00Z"],
             &[("TZ", tz)],
         );
         assert_eq!(
@@ -156,13 +133,7 @@ fn status_answers_in_tokyo_time_whatever_the_machine_zone() {
     }
     let out = run_tsunagu(
         repo_root(),
-        &[
-            "calendar",
-            "status",
-            "call-center",
-            "--at",
-            "2026-11-23T12:00",
-        ],
+        &["calendar", "status", "call-center", "--at", "2026-11-23T12:00"],
         &[("TZ", "America/Los_Angeles")],
     );
     assert_eq!(
@@ -195,30 +166,20 @@ fn open_days_counts_each_month() {
 /// a later broken change is refused and the last good revision stays in force.
 #[tokio::test]
 async fn import_saves_a_revision_and_refuses_a_broken_one_on_both_backends() {
-    let shipped =
-        std::fs::read_to_string(repo_root().join("ops/config/calendars/call-center.toml"))
-            .unwrap_or_else(|e| panic!("{e}"));
+    let shipped = std::fs::read_to_string(repo_root().join("ops/config/calendars/call-center.toml"))
+        .unwrap_or_else(|e| panic!("{e}"));
     let maintenance = format!(
         "{shipped}\n[[closure]]\nreason = \"システムメンテナンス (system maintenance)\"\ncategory = \"maintenance\"\ndate = 2026-06-01\n"
     );
     let broken = maintenance.replace("date = 2026-06-01", "date = 2026-06-31");
     for db in TestDatabase::both().await {
         let work = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let (good_file, bad_file) = (
-            work.path().join("cc.toml"),
-            work.path().join("cc-broken.toml"),
-        );
+        let (good_file, bad_file) = (work.path().join("cc.toml"), work.path().join("cc-broken.toml"));
         std::fs::write(&good_file, &maintenance).unwrap_or_else(|e| panic!("{e}"));
         std::fs::write(&bad_file, &broken).unwrap_or_else(|e| panic!("{e}"));
         let env = [("TSUNAGU_DATABASE_URL", db.url.as_str())];
         let dir = work.path();
-        let status_args = [
-            "calendar",
-            "status",
-            "call-center",
-            "--at",
-            "2026-06-01T10:00",
-        ];
+        let status_args = ["calendar", "status", "call-center", "--at", "2026-06-01T10:00"];
 
         let before = run_tsunagu(dir, &status_args, &env);
         assert!(
@@ -246,7 +207,9 @@ async fn import_saves_a_revision_and_refuses_a_broken_one_on_both_backends() {
         assert_eq!(stdout(&out), "saved call-center as revision 1\n");
         let after = run_tsunagu(dir, &status_args, &env);
         assert!(
-            stdout(&after).contains("closed\ttemporary closure: システムメンテナンス (system maintenance)\topens 2026-06-02 09:00"),
+            stdout(&after).contains(
+                "closed\ttemporary closure: システムメンテナンス (system maintenance)\topens 2026-06-02 09:00"
+            ),
             "{}",
             stdout(&after)
         );
@@ -255,17 +218,9 @@ async fn import_saves_a_revision_and_refuses_a_broken_one_on_both_backends() {
         let out = run_tsunagu(dir, &["calendar", "import", &bad_arg], &env);
         assert_eq!(out.status.code(), Some(1));
         assert!(stderr(&out).contains("line "), "{}", stderr(&out));
-        assert!(
-            stderr(&out).contains("nothing was saved"),
-            "{}",
-            stderr(&out)
-        );
+        assert!(stderr(&out).contains("nothing was saved"), "{}", stderr(&out));
         let still = run_tsunagu(dir, &status_args, &env);
-        assert_eq!(
-            stdout(&still),
-            stdout(&after),
-            "the last good revision stays in force"
-        );
+        assert_eq!(stdout(&still), stdout(&after), "the last good revision stays in force");
 
         let history = run_tsunagu(dir, &["calendar", "history", "call-center"], &env);
         let lines: Vec<String> = stdout(&history).lines().map(str::to_string).collect();
@@ -282,13 +237,7 @@ fn without_a_database_url_the_data_dir_database_is_created_by_import_only() {
     let work = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let out = run_tsunagu(
         work.path(),
-        &[
-            "calendar",
-            "status",
-            "call-center",
-            "--at",
-            "2026-06-01T10:00",
-        ],
+        &["calendar", "status", "call-center", "--at", "2026-06-01T10:00"],
         &[],
     );
     assert!(out.status.success(), "{}", stderr(&out));

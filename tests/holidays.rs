@@ -24,8 +24,7 @@ fn published() -> BTreeMap<Date, &'static str> {
                 .split('/')
                 .map(|p| p.parse().unwrap_or_else(|_| panic!("bad date {date}")))
                 .collect();
-            let date = Date::new(parts[0], parts[1] as i8, parts[2] as i8)
-                .unwrap_or_else(|e| panic!("{date}: {e}"));
+            let date = Date::new(parts[0], parts[1] as i8, parts[2] as i8).unwrap_or_else(|e| panic!("{date}: {e}"));
             (date, name)
         })
         .collect()
@@ -43,9 +42,7 @@ fn cabinet_label(name: HolidayName) -> &'static str {
 
 fn all_days(from_year: i16, to_year: i16) -> impl Iterator<Item = Date> {
     let first = Date::new(from_year, 1, 1).unwrap_or_else(|e| panic!("{e}"));
-    first
-        .series(1.day())
-        .take_while(move |d| d.year() <= to_year)
+    first.series(1.day()).take_while(move |d| d.year() <= to_year)
 }
 
 #[test]
@@ -65,14 +62,8 @@ fn every_day_of_2019_to_2027_matches_the_cabinet_office_list() {
 fn holidays_of_a_year_are_the_days_that_are_holidays() {
     for year in SUPPORTED_YEARS {
         let listed = holidays_in_year(year);
-        let by_day: Vec<Date> = all_days(year, year)
-            .filter(|d| holiday_on(*d).is_some())
-            .collect();
-        assert_eq!(
-            listed.iter().map(|h| h.date).collect::<Vec<_>>(),
-            by_day,
-            "{year}"
-        );
+        let by_day: Vec<Date> = all_days(year, year).filter(|d| holiday_on(*d).is_some()).collect();
+        assert_eq!(listed.iter().map(|h| h.date).collect::<Vec<_>>(), by_day, "{year}");
         assert!(
             (12..=22).contains(&listed.len()),
             "{year} has {} holidays",
@@ -132,10 +123,7 @@ fn every_citizens_holiday_lies_between_two_national_holidays() {
             count += 1;
             assert!(date.yesterday().is_ok_and(national), "{date}");
             assert!(date.tomorrow().is_ok_and(national), "{date}");
-            assert!(
-                date.year() >= 1986,
-                "{date}: the rule dates from December 1985"
-            );
+            assert!(date.year() >= 1986, "{date}: the rule dates from December 1985");
         }
     }
     // May 4 of 1988–2006 when not Sunday/Monday, the 2019 Golden Week days, and the silver weeks.
@@ -202,16 +190,12 @@ fn happy_mondays_are_mondays_and_equinoxes_stay_near_the_equinox() {
                 {
                     assert_eq!(h.date.weekday(), Weekday::Monday, "{}", h.date)
                 }
-                HolidayName::VernalEquinoxDay => assert!(
-                    h.date.month() == 3 && (19..=21).contains(&h.date.day()),
-                    "{}",
-                    h.date
-                ),
-                HolidayName::AutumnalEquinoxDay => assert!(
-                    h.date.month() == 9 && (21..=24).contains(&h.date.day()),
-                    "{}",
-                    h.date
-                ),
+                HolidayName::VernalEquinoxDay => {
+                    assert!(h.date.month() == 3 && (19..=21).contains(&h.date.day()), "{}", h.date)
+                }
+                HolidayName::AutumnalEquinoxDay => {
+                    assert!(h.date.month() == 9 && (21..=24).contains(&h.date.day()), "{}", h.date)
+                }
                 _ => {}
             }
         }

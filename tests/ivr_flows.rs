@@ -54,8 +54,7 @@ fn check(text: &str, prompts: &BTreeSet<(Lang, String)>) -> Result<flow::Flow, V
         prompts,
         calendars: &calendars,
     };
-    flow::parse("ivr-flows/test.toml", text, &context)
-        .map_err(|e| e.to_string().lines().map(str::to_string).collect())
+    flow::parse("ivr-flows/test.toml", text, &context).map_err(|e| e.to_string().lines().map(str::to_string).collect())
 }
 
 fn problems(text: &str) -> Vec<String> {
@@ -66,9 +65,7 @@ fn assert_problem(text: &str, line: usize, fragment: &str) {
     let found = problems(text);
     let prefix = format!("ivr-flows/test.toml: line {line}: ");
     assert!(
-        found
-            .iter()
-            .any(|p| p.starts_with(&prefix) && p.contains(fragment)),
+        found.iter().any(|p| p.starts_with(&prefix) && p.contains(fragment)),
         "expected '{prefix}…{fragment}…', got {found:?}"
     );
 }
@@ -89,11 +86,7 @@ fn the_shipped_flow_is_valid() {
 #[test]
 fn unknown_and_missing_prompts_are_named_with_their_line() {
     let text = SHIPPED_FLOW.replace("\"all_lines_busy\"", "\"all_lines_bsy\"");
-    assert_problem(
-        &text,
-        line_of(&text, "all_lines_bsy"),
-        "unknown prompt 'all_lines_bsy'",
-    );
+    assert_problem(&text, line_of(&text, "all_lines_bsy"), "unknown prompt 'all_lines_bsy'");
     let mut prompts = all_prompts();
     prompts.remove(&(Lang::Vi, "goodbye".to_string()));
     prompts.remove(&(Lang::Tl, "goodbye".to_string()));
@@ -111,11 +104,7 @@ fn unknown_and_missing_prompts_are_named_with_their_line() {
 fn graph_problems_are_refused() {
     // A node nobody reaches.
     let text = format!("{SHIPPED_FLOW}\n[nodes.orphan]\ntype = \"hangup\"\n");
-    assert_problem(
-        &text,
-        line_of(&text, "[nodes.orphan]"),
-        "node 'orphan' is unreachable",
-    );
+    assert_problem(&text, line_of(&text, "[nodes.orphan]"), "node 'orphan' is unreachable");
     // A reference to a node that does not exist.
     let text = SHIPPED_FLOW.replace("on_timeout = \"busy\"", "on_timeout = \"bussy\"");
     assert_problem(&text, line_of(&text, "bussy"), "unknown node 'bussy'");
@@ -143,30 +132,19 @@ fn bad_keys_types_and_fields_are_refused() {
     assert_problem(&text, line_of(&text, "\"88\""), "'88' is not a DTMF key");
     let text = SHIPPED_FLOW.replace("type = \"hangup\"", "type = \"hang_up\"");
     assert_problem(&text, line_of(&text, "hang_up"), "unknown type 'hang_up'");
-    let text = SHIPPED_FLOW.replace(
-        "type = \"hangup\"",
-        "type = \"hangup\"\nnext = \"greeting\"",
-    );
+    let text = SHIPPED_FLOW.replace("type = \"hangup\"", "type = \"hangup\"\nnext = \"greeting\"");
     assert_problem(
         &text,
         line_of(&text, "[nodes.end]"),
         "node 'end' (hangup) does not take: next",
     );
     let text = SHIPPED_FLOW.replace("calendar = \"call-center\"", "calendar = \"callcenter\"");
-    assert_problem(
-        &text,
-        line_of(&text, "callcenter"),
-        "unknown calendar 'callcenter'",
-    );
+    assert_problem(&text, line_of(&text, "callcenter"), "unknown calendar 'callcenter'");
     let text = SHIPPED_FLOW.replace("language = \"vi\"", "language = \"fr\"");
     assert_problem(&text, line_of(&text, "\"fr\""), "unknown language 'fr'");
     let text = format!("{SHIPPED_FLOW}\n[nodes.dr]\ntype = \"transfer\"\nuri = \"http://x\"\n")
         .replace("on_timeout = \"busy\"", "on_timeout = \"dr\"");
-    assert_problem(
-        &text,
-        line_of(&text, "http://x"),
-        "is not a sip:, sips: or tel: URI",
-    );
+    assert_problem(&text, line_of(&text, "http://x"), "is not a sip:, sips: or tel: URI");
     assert_problem("id = \"x\"\nstart = \n", 2, "");
 }
 
@@ -179,19 +157,11 @@ struct Call {
 
 impl Call {
     fn start(local: DateTime) -> (Call, Vec<IvrCommand>) {
-        let flow =
-            Arc::new(check(SHIPPED_FLOW, &all_prompts()).unwrap_or_else(|e| panic!("{e:?}")));
+        let flow = Arc::new(check(SHIPPED_FLOW, &all_prompts()).unwrap_or_else(|e| panic!("{e:?}")));
         let mut runner = Runner::new(flow, calendars(), Lang::Ja);
         let t0 = Instant::now();
         let out = runner.handle(IvrEvent::Started { now: t0, local });
-        (
-            Call {
-                runner,
-                t0,
-                now: t0,
-            },
-            out,
-        )
+        (Call { runner, t0, now: t0 }, out)
     }
 
     fn at(&mut self, seconds: u64) -> Instant {
@@ -245,31 +215,22 @@ fn in_hours_the_caller_chooses_english_and_waits_in_the_queue_until_it_gives_up(
     assert!(out.contains(&IvrCommand::Record(CallStep::InHours)));
     assert_eq!(out.last(), Some(&IvrCommand::QueryCapacity));
     let now = call.at(12);
-    let out = call.runner.handle(IvrEvent::Capacity {
-        available: true,
-        now,
-    });
+    let out = call.runner.handle(IvrEvent::Capacity { available: true, now });
     assert!(out.contains(&IvrCommand::Enqueue {
         queue: "general".into(),
         lang: Lang::En
     }));
-    assert!(out.iter().any(|c| matches!(c, IvrCommand::Play { looped: true, prompts, .. } if prompts[0].id == "hold_music")));
-    assert_eq!(
-        call.runner.poll_timeout(),
-        Some(call.t0 + Duration::from_secs(42))
+    assert!(
+        out.iter()
+            .any(|c| matches!(c, IvrCommand::Play { looped: true, prompts, .. } if prompts[0].id == "hold_music"))
     );
+    assert_eq!(call.runner.poll_timeout(), Some(call.t0 + Duration::from_secs(42)));
     assert_eq!(played(&call.timer(42)), ["please_hold@en"]);
     assert_eq!(played(&call.finished(45)), ["hold_music@en"]);
     // After 300 s in the queue the caller hears the busy message and the call ends.
     let out = call.timer(312);
-    assert!(
-        out.contains(&IvrCommand::LeaveQueue)
-            && out.contains(&IvrCommand::Record(CallStep::QueueTimeout))
-    );
-    assert_eq!(
-        played(&out),
-        ["all_lines_busy@en", "opening_hours@en", "goodbye@en"]
-    );
+    assert!(out.contains(&IvrCommand::LeaveQueue) && out.contains(&IvrCommand::Record(CallStep::QueueTimeout)));
+    assert_eq!(played(&out), ["all_lines_busy@en", "opening_hours@en", "goodbye@en"]);
     assert_eq!(
         call.finished(330),
         [IvrCommand::Hangup {
@@ -289,10 +250,7 @@ fn out_of_hours_the_caller_hears_why_in_the_chosen_language() {
         .iter()
         .find(|c| matches!(c, IvrCommand::Record(CallStep::Closed { .. })))
     {
-        Some(IvrCommand::Record(CallStep::Closed {
-            reason,
-            next_opening,
-        })) => {
+        Some(IvrCommand::Record(CallStep::Closed { reason, next_opening })) => {
             assert!(reason.contains("Labour Thanksgiving Day"), "{reason}");
             assert_eq!(*next_opening, Some(datetime(2026, 11, 24, 9, 0, 0, 0)));
         }
@@ -300,12 +258,7 @@ fn out_of_hours_the_caller_hears_why_in_the_chosen_language() {
     }
     assert_eq!(
         played(&out),
-        [
-            "closed_holiday@es",
-            "opening_hours@es",
-            "loss_theft@es",
-            "goodbye@es"
-        ]
+        ["closed_holiday@es", "opening_hours@es", "loss_theft@es", "goodbye@es"]
     );
     assert_eq!(
         call.finished(30),
@@ -333,10 +286,7 @@ fn no_key_means_japanese_and_wrong_keys_are_retried() {
         "the timer starts when the menu has been heard"
     );
     call.finished(20);
-    assert_eq!(
-        call.runner.poll_timeout(),
-        Some(call.t0 + Duration::from_secs(25))
-    );
+    assert_eq!(call.runner.poll_timeout(), Some(call.t0 + Duration::from_secs(25)));
     let out = call.timer(25);
     assert!(
         out.contains(&IvrCommand::Record(CallStep::LanguageChosen(Lang::Ja))),
@@ -362,24 +312,15 @@ fn busy_callers_and_callers_who_hang_up() {
     call.finished(8);
     call.digit(9, '3');
     let now = call.at(9);
-    let out = call.runner.handle(IvrEvent::Capacity {
-        available: false,
-        now,
-    });
+    let out = call.runner.handle(IvrEvent::Capacity { available: false, now });
     assert!(out.contains(&IvrCommand::Record(CallStep::Busy)));
-    assert_eq!(
-        played(&out),
-        ["all_lines_busy@zh", "opening_hours@zh", "goodbye@zh"]
-    );
+    assert_eq!(played(&out), ["all_lines_busy@zh", "opening_hours@zh", "goodbye@zh"]);
 
     let (mut call, _) = Call::start(datetime(2026, 4, 6, 10, 0, 0, 0));
     call.finished(8);
     call.digit(9, '3');
     let now = call.at(9);
-    call.runner.handle(IvrEvent::Capacity {
-        available: true,
-        now,
-    });
+    call.runner.handle(IvrEvent::Capacity { available: true, now });
     let now = call.at(60);
     let out = call.runner.handle(IvrEvent::CallerHungUp { now });
     assert_eq!(

@@ -17,13 +17,7 @@ async fn revisions_are_appended_and_the_newest_is_in_force() {
         let cc = &shipped[0].text;
         let at = |s: &str| s.parse::<Timestamp>().unwrap_or_else(|e| panic!("{e}"));
         let first = store
-            .save_calendar_revision(
-                "call-center",
-                cc,
-                "sv-tanaka",
-                "initial",
-                at("2026-03-01T00:00:00Z"),
-            )
+            .save_calendar_revision("call-center", cc, "sv-tanaka", "initial", at("2026-03-01T00:00:00Z"))
             .await;
         let longer = cc.replace("09:00-19:00", "09:00-20:00");
         let second = store
@@ -56,10 +50,7 @@ async fn revisions_are_appended_and_the_newest_is_in_force() {
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
-            current
-                .iter()
-                .map(|r| r.calendar_id.as_str())
-                .collect::<Vec<_>>(),
+            current.iter().map(|r| r.calendar_id.as_str()).collect::<Vec<_>>(),
             ["call-center", "kawasaki-card-center"]
         );
         assert_eq!(current[0].revision, second);
@@ -68,10 +59,7 @@ async fn revisions_are_appended_and_the_newest_is_in_force() {
 
         // What a service loads: the newest revision replaces the shipped calendar.
         let set = CalendarSet::new();
-        let mut texts: Vec<(String, String)> = shipped
-            .iter()
-            .map(|s| (s.origin.clone(), s.text.clone()))
-            .collect();
+        let mut texts: Vec<(String, String)> = shipped.iter().map(|s| (s.origin.clone(), s.text.clone())).collect();
         texts.extend(
             current
                 .iter()
@@ -106,10 +94,7 @@ async fn a_url_that_is_not_a_database_is_refused_clearly() {
         .await
         .map(|_| ())
         .unwrap_err();
-    assert!(
-        err.to_string().contains("unsupported database URL"),
-        "{err}"
-    );
+    assert!(err.to_string().contains("unsupported database URL"), "{err}");
     let err = Store::connect("postgres://nobody:secret@127.0.0.1:1/none")
         .await
         .map(|_| ())

@@ -163,11 +163,7 @@ struct Checker<'a> {
 impl Checker<'_> {
     fn line_of(&self, offset: usize) -> usize {
         let end = offset.min(self.source.len());
-        self.source.as_bytes()[..end]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count()
-            + 1
+        self.source.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
     }
 
     fn problem(&mut self, span: Range<usize>, message: impl Into<String>) {
@@ -199,10 +195,7 @@ impl Checker<'_> {
             );
         }
         if file.periods.is_empty() {
-            self.problem(
-                0..0,
-                "no [[period]] with weekly hours: the calendar would never open",
-            );
+            self.problem(0..0, "no [[period]] with weekly hours: the calendar would never open");
         }
         let mut periods: Vec<(Period, Range<usize>)> = file
             .periods
@@ -268,10 +261,7 @@ impl Checker<'_> {
         if until < from {
             self.problem(
                 file.until.span(),
-                format!(
-                    "period '{}' ends on {until}, before it starts on {from}",
-                    file.name
-                ),
+                format!("period '{}' ends on {until}, before it starts on {from}", file.name),
             );
             return None;
         }
@@ -307,11 +297,7 @@ impl Checker<'_> {
     }
 
     fn rule(&mut self, file: RuleFile, span: Range<usize>, opening: bool) -> Option<DayRule> {
-        let what = if opening {
-            "[[opening]]"
-        } else {
-            "[[closure]]"
-        };
+        let what = if opening { "[[opening]]" } else { "[[closure]]" };
         let line = self.line_of(span.start);
         let category = match &file.category {
             None => ClosureCategory::Other,
@@ -337,9 +323,13 @@ impl Checker<'_> {
             file.from.is_some() || file.until.is_some(),
         ];
         if patterns.iter().filter(|&&p| p).count() != 1 {
-            self.problem(span, format!(
-                "{what} '{}' needs exactly one of: every_year, every_month, date, or from and until", file.reason
-            ));
+            self.problem(
+                span,
+                format!(
+                    "{what} '{}' needs exactly one of: every_year, every_month, date, or from and until",
+                    file.reason
+                ),
+            );
             return None;
         }
         let one_off = file.date.is_some() || file.from.is_some() || file.until.is_some();
@@ -360,10 +350,7 @@ impl Checker<'_> {
             }
         } else {
             let (Some(from), Some(until)) = (file.from, file.until) else {
-                self.problem(
-                    span,
-                    format!("{what} '{}' needs both from and until", file.reason),
-                );
+                self.problem(span, format!("{what} '{}' needs both from and until", file.reason));
                 return None;
             };
             let (from_date, until_date) = (self.date(&from), self.date(&until));
@@ -388,10 +375,7 @@ impl Checker<'_> {
                 let list_span = list.span();
                 let hours = self.hours(list.into_inner())?;
                 if hours.is_closed() {
-                    self.problem(
-                        list_span,
-                        format!("{what} '{}' has an empty hours list", file.reason),
-                    );
+                    self.problem(list_span, format!("{what} '{}' has an empty hours list", file.reason));
                     return None;
                 }
                 Some(hours)
@@ -415,10 +399,7 @@ impl Checker<'_> {
         };
         let even_on_holidays = file.even_on_holidays.as_ref().is_some_and(|e| *e.get_ref());
         if let (Some(flag), false) = (&file.even_on_holidays, opening) {
-            self.problem(
-                flag.span(),
-                "even_on_holidays is for [[opening]] rules only",
-            );
+            self.problem(flag.span(), "even_on_holidays is for [[opening]] rules only");
             return None;
         }
         Some(DayRule {
@@ -471,9 +452,7 @@ impl Checker<'_> {
             let month: i8 = m.parse().ok()?;
             let day: i8 = d.parse().ok()?;
             // 2024 is a leap year, so 02-29 is accepted.
-            Date::new(2024, month, day)
-                .ok()
-                .map(|_| MonthDay { month, day })
+            Date::new(2024, month, day).ok().map(|_| MonthDay { month, day })
         });
         if parsed.is_none() {
             self.problem(

@@ -122,10 +122,7 @@ impl HolidayName {
     /// A 国民の祝日 in the law's sense (and the one-off days treated as such), as opposed
     /// to the 休日 that the law derives from them. Only these trigger 振替休日 and 国民の休日.
     pub fn is_national_holiday(self) -> bool {
-        !matches!(
-            self,
-            HolidayName::SubstituteHoliday | HolidayName::CitizensHoliday
-        )
+        !matches!(self, HolidayName::SubstituteHoliday | HolidayName::CitizensHoliday)
     }
 }
 
@@ -199,9 +196,7 @@ fn marine_or_moved_sports_day(date: Date) -> Option<HolidayName> {
         (2020, 24) | (2021, 23) => Some(HolidayName::SportsDay),
         (2020 | 2021, _) => None,
         (1996..=2002, 20) => Some(HolidayName::MarineDay),
-        (2003.., _) if nth_weekday(y, 7, 3, Weekday::Monday) == Some(date) => {
-            Some(HolidayName::MarineDay)
-        }
+        (2003.., _) if nth_weekday(y, 7, 3, Weekday::Monday) == Some(date) => Some(HolidayName::MarineDay),
         _ => None,
     }
 }
@@ -307,11 +302,7 @@ mod tests {
         assert_eq!(name_on(2019, 10, 22), Some(EnthronementCeremony));
         assert_eq!(name_on(2019, 12, 23), None, "no Emperor's Birthday in 2019");
         assert_eq!(name_on(2020, 7, 24), Some(SportsDay));
-        assert_eq!(
-            name_on(2020, 10, 12),
-            None,
-            "Sports Day moved to July in 2020"
-        );
+        assert_eq!(name_on(2020, 10, 12), None, "Sports Day moved to July in 2020");
         assert_eq!(name_on(2021, 8, 9), Some(SubstituteHoliday));
     }
 

@@ -91,13 +91,7 @@ pub enum ClosureCategory {
 }
 
 impl ClosureCategory {
-    pub const NAMES: [&'static str; 5] = [
-        "year-end",
-        "maintenance",
-        "disaster",
-        "power-outage",
-        "other",
-    ];
+    pub const NAMES: [&'static str; 5] = ["year-end", "maintenance", "disaster", "power-outage", "other"];
 
     pub fn parse(text: &str) -> Option<ClosureCategory> {
         Some(match text {
@@ -164,15 +158,11 @@ impl DatePattern {
                 days_after,
             } => {
                 // The anchor may lie in the previous month ("the day after the last Friday").
-                let Ok(anchor_day) =
-                    date.checked_sub(jiff::Span::new().days(i64::from(*days_after)))
-                else {
+                let Ok(anchor_day) = date.checked_sub(jiff::Span::new().days(i64::from(*days_after))) else {
                     return false;
                 };
-                nth.iter().any(|&n| {
-                    anchor_of(anchor_day.year(), anchor_day.month(), n, *weekday)
-                        == Some(anchor_day)
-                })
+                nth.iter()
+                    .any(|&n| anchor_of(anchor_day.year(), anchor_day.month(), n, *weekday) == Some(anchor_day))
             }
             DatePattern::Dates { from, until } => *from <= date && date <= *until,
         }

@@ -22,15 +22,9 @@ pub enum ClosedReason {
     /// A national holiday (or substitute / citizens' holiday) and the calendar closes on them.
     NationalHoliday(Holiday),
     /// A recurring closure: the year-end break, the 1st Saturday, ...
-    RecurringClosure {
-        reason: String,
-        category: ClosureCategory,
-    },
+    RecurringClosure { reason: String, category: ClosureCategory },
     /// A one-off closure: maintenance, a disaster, a planned power cut.
-    TemporaryClosure {
-        reason: String,
-        category: ClosureCategory,
-    },
+    TemporaryClosure { reason: String, category: ClosureCategory },
     /// A weekday on which the weekly hours have no opening (Mondays at a card center).
     RegularDayOff,
     /// An open day, but before opening, after closing, or in a break.
@@ -45,15 +39,9 @@ impl ClosedReason {
     pub fn describe(&self) -> String {
         match self {
             ClosedReason::NationalHoliday(h) => {
-                format!(
-                    "national holiday: {} ({})",
-                    h.name.english(),
-                    h.name.japanese()
-                )
+                format!("national holiday: {} ({})", h.name.english(), h.name.japanese())
             }
-            ClosedReason::RecurringClosure { reason, category }
-                if *category == ClosureCategory::YearEnd =>
-            {
+            ClosedReason::RecurringClosure { reason, category } if *category == ClosureCategory::YearEnd => {
                 format!("year-end break: {reason}")
             }
             ClosedReason::RecurringClosure { reason, .. } => format!("regular closure: {reason}"),
@@ -285,17 +273,14 @@ impl Day {
 }
 
 fn union_of(rules: &[&DayRule]) -> DayHours {
-    rules
-        .iter()
-        .fold(DayHours::closed(), |acc, r| match &r.effect {
-            Effect::Open(hours) => acc.union(hours),
-            _ => acc,
-        })
+    rules.iter().fold(DayHours::closed(), |acc, r| match &r.effect {
+        Effect::Open(hours) => acc.union(hours),
+        _ => acc,
+    })
 }
 
 fn dates(from: Date, to: Date) -> impl Iterator<Item = Date> {
-    from.series(Span::new().days(1))
-        .take_while(move |d| *d <= to)
+    from.series(Span::new().days(1)).take_while(move |d| *d <= to)
 }
 
 /// The local date-time of a time of day on a date; 24:00 is midnight of the next day.
@@ -305,7 +290,6 @@ fn local(date: Date, t: TimeOfDay) -> DateTime {
             return next.to_datetime(jiff::civil::Time::midnight());
         }
     }
-    let time = jiff::civil::Time::new(t.hour() as i8, t.minute() as i8, 0, 0)
-        .unwrap_or(jiff::civil::Time::midnight());
+    let time = jiff::civil::Time::new(t.hour() as i8, t.minute() as i8, 0, 0).unwrap_or(jiff::civil::Time::midnight());
     date.to_datetime(time)
 }

@@ -33,10 +33,7 @@ impl CalendarSet {
     /// On error nothing changes and the problems are returned.
     pub fn update(&self, origin: &str, source: &str) -> Result<Arc<Calendar>, InvalidCalendar> {
         let calendar = Arc::new(parse(origin, source)?);
-        let mut map = self
-            .calendars
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut map = self.calendars.write().unwrap_or_else(|poisoned| poisoned.into_inner());
         map.insert(calendar.id.clone(), Arc::clone(&calendar));
         Ok(calendar)
     }
@@ -44,19 +41,14 @@ impl CalendarSet {
     fn read(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<String, Arc<Calendar>>> {
         // A panic while holding the lock cannot leave the map half-written (insert is the only
         // write), so a poisoned lock is still safe to read.
-        self.calendars
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.calendars.read().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
 impl CalendarSet {
     /// Applies sources in order (later ones replace earlier ones of the same id), keeping the
     /// previous version of any calendar whose source does not validate. Returns the problems.
-    pub fn load_all<'a>(
-        &self,
-        sources: impl IntoIterator<Item = (&'a str, &'a str)>,
-    ) -> Vec<InvalidCalendar> {
+    pub fn load_all<'a>(&self, sources: impl IntoIterator<Item = (&'a str, &'a str)>) -> Vec<InvalidCalendar> {
         sources
             .into_iter()
             .filter_map(|(origin, text)| self.update(origin, text).err())
@@ -89,9 +81,7 @@ weekly.mon = ["09:00-17:00"]
         assert_eq!(err.problems.len(), 1);
         let still = set.get("office").expect("the good version is still there");
         assert_eq!(
-            still.periods[0]
-                .hours_on(jiff::civil::Weekday::Monday)
-                .to_string(),
+            still.periods[0].hours_on(jiff::civil::Weekday::Monday).to_string(),
             "09:00-17:00"
         );
     }
@@ -100,18 +90,12 @@ weekly.mon = ["09:00-17:00"]
     fn later_sources_override_earlier_ones_and_errors_are_collected() {
         let set = CalendarSet::new();
         let longer = GOOD.replace("09:00-17:00", "09:00-19:00");
-        let problems = set.load_all([
-            ("a.toml", GOOD),
-            ("b.toml", longer.as_str()),
-            ("c.toml", "id = "),
-        ]);
+        let problems = set.load_all([("a.toml", GOOD), ("b.toml", longer.as_str()), ("c.toml", "id = ")]);
         assert_eq!(problems.len(), 1);
         assert_eq!(problems[0].origin, "c.toml");
         let office = set.get("office").expect("loaded");
         assert_eq!(
-            office.periods[0]
-                .hours_on(jiff::civil::Weekday::Monday)
-                .to_string(),
+            office.periods[0].hours_on(jiff::civil::Weekday::Monday).to_string(),
             "09:00-19:00"
         );
         assert_eq!(set.ids(), vec!["office".to_string()]);

@@ -33,9 +33,7 @@ impl TimeOfDay {
     /// The time of day of a civil time, to the minute (seconds are dropped: opening hours
     /// are given in minutes, so 16:59:59 is still within 16:59).
     pub fn of(time: jiff::civil::Time) -> TimeOfDay {
-        TimeOfDay(
-            u16::from(time.hour().unsigned_abs()) * 60 + u16::from(time.minute().unsigned_abs()),
-        )
+        TimeOfDay(u16::from(time.hour().unsigned_abs()) * 60 + u16::from(time.minute().unsigned_abs()))
     }
 
     /// Parses `HH:MM` (24-hour clock; `24:00` allowed).
@@ -72,9 +70,9 @@ impl Interval {
 
     /// Parses `HH:MM-HH:MM`; the end must come after the start.
     pub fn parse(text: &str) -> Result<Interval, String> {
-        let (start, end) = text.split_once('-').ok_or_else(|| {
-            format!("'{text}' is not an interval (expected HH:MM-HH:MM, e.g. 09:00-17:00)")
-        })?;
+        let (start, end) = text
+            .split_once('-')
+            .ok_or_else(|| format!("'{text}' is not an interval (expected HH:MM-HH:MM, e.g. 09:00-17:00)"))?;
         let start = TimeOfDay::parse(start)?;
         let end = TimeOfDay::parse(end)?;
         if end <= start {
@@ -208,16 +206,9 @@ mod tests {
 
     #[test]
     fn cutting_and_merging_hours() {
-        let day = DayHours::from_intervals(vec![
-            iv("13:00-17:00"),
-            iv("09:00-12:00"),
-            iv("12:00-13:00"),
-        ]);
+        let day = DayHours::from_intervals(vec![iv("13:00-17:00"), iv("09:00-12:00"), iv("12:00-13:00")]);
         assert_eq!(day.to_string(), "09:00-17:00");
-        assert_eq!(
-            day.without(iv("13:00-15:00")).to_string(),
-            "09:00-13:00, 15:00-17:00"
-        );
+        assert_eq!(day.without(iv("13:00-15:00")).to_string(), "09:00-13:00, 15:00-17:00");
         assert_eq!(day.without(iv("08:00-18:00")).to_string(), "closed");
         assert_eq!(day.without(iv("17:00-18:00")).to_string(), "09:00-17:00");
         let sat = DayHours::from_intervals(vec![iv("08:30-12:30")]);

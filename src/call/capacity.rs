@@ -60,8 +60,7 @@ impl Capacity {
     /// Whether a call that already holds its line may go on to the queue: its line is within
     /// the lines the center has, and the queue has a free place.
     pub fn available(&self) -> bool {
-        self.lines.load(Ordering::Relaxed) <= self.max_lines
-            && self.queued.load(Ordering::Relaxed) < self.max_queue
+        self.lines.load(Ordering::Relaxed) <= self.max_lines && self.queued.load(Ordering::Relaxed) < self.max_queue
     }
 
     pub fn lines_in_use(&self) -> usize {

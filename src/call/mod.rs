@@ -94,20 +94,12 @@ impl CallServices {
 
     /// The flow new calls start on (calls in progress keep the one they started with).
     pub fn flow(&self) -> Arc<Flow> {
-        Arc::clone(
-            &self
-                .flow
-                .read()
-                .unwrap_or_else(|poisoned| poisoned.into_inner()),
-        )
+        Arc::clone(&self.flow.read().unwrap_or_else(|poisoned| poisoned.into_inner()))
     }
 
     /// Replaces the flow for new calls (after a reload that validated).
     pub fn set_flow(&self, flow: Arc<Flow>) {
-        *self
-            .flow
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = flow;
+        *self.flow.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = flow;
     }
 }
 

@@ -262,10 +262,7 @@ impl Media {
                 cancel,
                 law: negotiated.law,
             },
-            MediaChannels {
-                events,
-                pacer_events,
-            },
+            MediaChannels { events, pacer_events },
         )
     }
 
@@ -287,17 +284,11 @@ struct Answer {
 impl Answer {
     fn sdp(&mut self) -> String {
         self.version += 1;
-        render_answer(
-            &self.negotiated,
-            self.local_media,
-            self.session_id,
-            self.version,
-        )
+        render_answer(&self.negotiated, self.local_media, self.session_id, self.version)
     }
 
     fn refresh_deadline(&self, from: Instant) -> Option<Instant> {
-        self.session_expires
-            .map(|s| from + Duration::from_secs(u64::from(s)))
+        self.session_expires.map(|s| from + Duration::from_secs(u64::from(s)))
     }
 }
 
@@ -344,10 +335,7 @@ async fn converse(
     let mut refresh_deadline = answer.refresh_deadline(started);
     let mut on_hold = false;
     loop {
-        let wake_at = [runner.poll_timeout(), refresh_deadline]
-            .into_iter()
-            .flatten()
-            .min();
+        let wake_at = [runner.poll_timeout(), refresh_deadline].into_iter().flatten().min();
         let sleep = async {
             match wake_at {
                 Some(at) => tokio::time::sleep_until(tokio::time::Instant::from_std(at)).await,
@@ -457,9 +445,7 @@ impl Conversation<'_> {
     ) -> Option<EndReason> {
         {
             match command {
-                IvrCommand::Play {
-                    prompts, looped, ..
-                } => {
+                IvrCommand::Play { prompts, looped, .. } => {
                     self.play_token += 1;
                     let frames = prompts.iter().filter_map(|p| self.frames(p)).collect();
                     self.services

@@ -66,18 +66,10 @@ pub async fn run(sources: &CalendarSources, command: CalendarCommand) -> anyhow:
     match command {
         CalendarCommand::Holidays { year } => {
             if !calendar::holidays::SUPPORTED_YEARS.contains(&year) {
-                bail!(
-                    "year {year} is outside 1980–2099, the years the holiday rules are valid for"
-                );
+                bail!("year {year} is outside 1980–2099, the years the holiday rules are valid for");
             }
             for h in calendar::holidays_in_year(year) {
-                writeln!(
-                    out,
-                    "{}\t{}\t{}",
-                    h.date,
-                    h.name.japanese(),
-                    h.name.english()
-                )?;
+                writeln!(out, "{}\t{}\t{}", h.date, h.name.japanese(), h.name.english())?;
             }
         }
         CalendarCommand::Check { files } => return check(&mut out, &files),
@@ -94,11 +86,7 @@ pub async fn run(sources: &CalendarSources, command: CalendarCommand) -> anyhow:
             for day in cal.days(from, to) {
                 let weekday = weekday_abbr(day.date);
                 for hours in day.open.intervals() {
-                    writeln!(
-                        out,
-                        "{}\t{weekday}\t{}\t{}",
-                        day.date, hours.start, hours.end
-                    )?;
+                    writeln!(out, "{}\t{weekday}\t{}\t{}", day.date, hours.start, hours.end)?;
                 }
                 if with_closed && day.open.is_closed() {
                     let reason = day.closed_all_day.map(|r| r.describe()).unwrap_or_default();
@@ -128,16 +116,11 @@ pub async fn run(sources: &CalendarSources, command: CalendarCommand) -> anyhow:
         CalendarCommand::OpenDays { calendar, year } => {
             let cal = resolve(sources, &calendar).await?;
             for month in 1..=12 {
-                writeln!(
-                    out,
-                    "{year}-{month:02}\t{}",
-                    cal.open_days_in_month(year, month)
-                )?;
+                writeln!(out, "{year}-{month:02}\t{}", cal.open_days_in_month(year, month))?;
             }
         }
         CalendarCommand::Import { file, by, note } => {
-            let source = sources::read_file(&file)
-                .with_context(|| format!("cannot read {}", file.display()))?;
+            let source = sources::read_file(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let cal = match calendar::parse(&source.origin, &source.text) {
                 Ok(cal) => cal,
                 Err(invalid) => {
@@ -208,8 +191,7 @@ async fn load_set(sources: &CalendarSources) -> anyhow::Result<CalendarSet> {
         Some(_) => Some(open_store(sources, false).await?),
         None => None,
     };
-    let loaded =
-        tsunagu::server::loading::calendars(sources.calendar_dir.as_deref(), store.as_ref()).await;
+    let loaded = tsunagu::server::loading::calendars(sources.calendar_dir.as_deref(), store.as_ref()).await;
     if let Some(store) = store {
         store.close().await;
     }
@@ -240,12 +222,8 @@ async fn open_store(sources: &CalendarSources, create: bool) -> anyhow::Result<S
         bail!("no database: give --database-url, or a --data-dir holding tsunagu.db");
     };
     if create && sources.database_url.is_none() {
-        std::fs::create_dir_all(&sources.data_dir).with_context(|| {
-            format!(
-                "cannot create the data directory {}",
-                sources.data_dir.display()
-            )
-        })?;
+        std::fs::create_dir_all(&sources.data_dir)
+            .with_context(|| format!("cannot create the data directory {}", sources.data_dir.display()))?;
     }
     Ok(Store::connect(&url).await?)
 }
@@ -261,18 +239,14 @@ fn parse_local_time(text: &str) -> anyhow::Result<DateTime> {
     if let Ok(instant) = text.parse::<Timestamp>() {
         return Ok(calendar::tokyo_time(instant));
     }
-    text.parse::<DateTime>().with_context(|| {
-        format!("'{text}' is not a date-time (expected 2026-04-04T18:30, Tokyo time)")
-    })
+    text.parse::<DateTime>()
+        .with_context(|| format!("'{text}' is not a date-time (expected 2026-04-04T18:30, Tokyo time)"))
 }
 
 fn describe_state(state: &OpenState) -> String {
     match state {
         OpenState::Open { until } => format!("open\tuntil {}", minutes(*until)),
-        OpenState::Closed {
-            reason,
-            next_opening,
-        } => {
+        OpenState::Closed { reason, next_opening } => {
             let next = match next_opening {
                 Some(at) => format!("opens {} ({})", minutes(*at), weekday_abbr(at.date())),
                 None => "no opening in the calendar's known future".to_string(),

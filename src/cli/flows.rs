@@ -7,10 +7,9 @@ use super::serve::ServeArgs;
 
 pub async fn check(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let config = args.config()?;
-    let (calendars, calendar_problems) =
-        tsunagu::server::loading::calendars(config.paths.calendars.as_deref(), None)
-            .await
-            .map_err(anyhow::Error::msg)?;
+    let (calendars, calendar_problems) = tsunagu::server::loading::calendars(config.paths.calendars.as_deref(), None)
+        .await
+        .map_err(anyhow::Error::msg)?;
     let mut out = std::io::stdout().lock();
     let mut ok = calendar_problems.is_empty();
     for problem in calendar_problems {
@@ -23,8 +22,7 @@ pub async fn check(args: ServeArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(1));
         }
     };
-    let (flows, problems) =
-        tsunagu::server::loading::check_flows(&config.paths.flows, &prompts, &calendars)?;
+    let (flows, problems) = tsunagu::server::loading::check_flows(&config.paths.flows, &prompts, &calendars)?;
     for problem in &problems {
         writeln!(out, "{problem}")?;
     }
@@ -36,9 +34,5 @@ pub async fn check(args: ServeArgs) -> anyhow::Result<ExitCode> {
         writeln!(out, "center.flow: no flow '{}'", config.center.flow)?;
         ok = false;
     }
-    Ok(if ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }

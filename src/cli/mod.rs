@@ -82,12 +82,7 @@ enum ReportCommand {
 #[derive(Debug, clap::Args)]
 pub struct CalendarSources {
     /// A folder of calendar files (*.toml); they replace the shipped calendars of the same id.
-    #[arg(
-        long = "calendars",
-        value_name = "DIR",
-        global = true,
-        env = "TSUNAGU_CALENDARS"
-    )]
+    #[arg(long = "calendars", value_name = "DIR", global = true, env = "TSUNAGU_CALENDARS")]
     calendar_dir: Option<PathBuf>,
     /// The data directory; its SQLite database (tsunagu.db) is read when present.
     #[arg(long, global = true, default_value = "data", env = "TSUNAGU_DATA_DIR")]

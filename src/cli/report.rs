@@ -25,16 +25,10 @@ pub async fn daily(args: ServeArgs, date: Date, format: Format) -> anyhow::Resul
             config.paths.data_dir.join("tsunagu.db").display()
         );
     }
-    let store = Store::connect(&url)
-        .await
-        .context("cannot open the database")?;
+    let store = Store::connect(&url).await.context("cannot open the database")?;
     let calls = store.calls_of_day(&date.to_string()).await?;
     store.close().await;
-    let report = daily_report(
-        &date.to_string(),
-        &calls,
-        config.center.short_abandon_seconds,
-    );
+    let report = daily_report(&date.to_string(), &calls, config.center.short_abandon_seconds);
     let mut out = std::io::stdout().lock();
     match format {
         Format::Text => write!(out, "{}", report.to_text())?,

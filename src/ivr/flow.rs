@@ -289,11 +289,7 @@ pub fn parse(origin: &str, source: &str, context: &FlowContext<'_>) -> Result<Fl
         }
     };
     let names: Vec<String> = file.nodes.keys().map(|k| k.get_ref().clone()).collect();
-    check.names = names
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (n.clone(), i))
-        .collect();
+    check.names = names.iter().enumerate().map(|(i, n)| (n.clone(), i)).collect();
     let start = check.reference(&file.start);
     let mut nodes = Vec::with_capacity(names.len());
     let mut node_lines = Vec::with_capacity(names.len());
@@ -332,11 +328,7 @@ struct Checker<'a> {
 impl Checker<'_> {
     fn line_of(&self, offset: usize) -> usize {
         let end = offset.min(self.source.len());
-        self.source.as_bytes()[..end]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count()
-            + 1
+        self.source.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
     }
 
     fn problem(&mut self, span: Range<usize>, message: impl Into<String>) {
@@ -459,11 +451,7 @@ impl Checker<'_> {
         if !extra.is_empty() {
             self.problem(
                 span.clone(),
-                format!(
-                    "node '{name}' ({}) does not take: {}",
-                    kind.get_ref(),
-                    extra.join(", ")
-                ),
+                format!("node '{name}' ({}) does not take: {}", kind.get_ref(), extra.join(", ")),
             );
             return None;
         }
@@ -489,10 +477,7 @@ impl Checker<'_> {
                         if lang.is_none() {
                             self.problem(
                                 l.span(),
-                                format!(
-                                    "unknown language '{}' (ja, en, zh, ko, tl, es, pt, vi)",
-                                    l.get_ref()
-                                ),
+                                format!("unknown language '{}' (ja, en, zh, ko, tl, es, pt, vi)", l.get_ref()),
                             );
                         }
                         lang
@@ -513,10 +498,8 @@ impl Checker<'_> {
                         }
                         known.then(|| c.get_ref().clone())
                     });
-                let open =
-                    self.required_ref(name, span.clone(), &file.open, "open (the node when open)");
-                let closed =
-                    self.required_ref(name, span, &file.closed, "closed (the node when closed)");
+                let open = self.required_ref(name, span.clone(), &file.open, "open (the node when open)");
+                let closed = self.required_ref(name, span, &file.closed, "closed (the node when closed)");
                 Some(Node::CheckHours {
                     calendar: calendar?,
                     open: open?,
@@ -559,24 +542,18 @@ impl Checker<'_> {
                     .required(name, span.clone(), &file.hold_prompt, "hold_prompt")
                     .and_then(|p| self.prompt(p));
                 let periodic = self.optional_prompt(&file.periodic_prompt);
-                let on_timeout =
-                    self.required_ref(name, span.clone(), &file.on_timeout, "on_timeout");
+                let on_timeout = self.required_ref(name, span.clone(), &file.on_timeout, "on_timeout");
                 let queue = file.queue.clone().unwrap_or_else(|| "general".to_string());
                 let max_wait = file.max_wait_seconds.unwrap_or(300);
                 if max_wait == 0 {
-                    self.problem(
-                        span,
-                        format!("node '{name}': max_wait_seconds must be more than 0"),
-                    );
+                    self.problem(span, format!("node '{name}': max_wait_seconds must be more than 0"));
                     return None;
                 }
                 Some(Node::Enqueue(Enqueue {
                     queue,
                     hold_prompt: hold?,
                     periodic_prompt: periodic?,
-                    periodic: Duration::from_secs(u64::from(
-                        file.periodic_seconds.unwrap_or(30).max(5),
-                    )),
+                    periodic: Duration::from_secs(u64::from(file.periodic_seconds.unwrap_or(30).max(5))),
                     max_wait: Duration::from_secs(u64::from(max_wait)),
                     on_timeout: on_timeout?,
                 }))
@@ -584,14 +561,8 @@ impl Checker<'_> {
             "transfer" => {
                 let uri = self.required(name, span, &file.uri, "a uri")?;
                 let text = uri.get_ref();
-                if !(text.starts_with("sip:")
-                    || text.starts_with("sips:")
-                    || text.starts_with("tel:"))
-                {
-                    self.problem(
-                        uri.span(),
-                        format!("'{text}' is not a sip:, sips: or tel: URI"),
-                    );
+                if !(text.starts_with("sip:") || text.starts_with("sips:") || text.starts_with("tel:")) {
+                    self.problem(uri.span(), format!("'{text}' is not a sip:, sips: or tel: URI"));
                     return None;
                 }
                 Some(Node::Transfer { uri: text.clone() })
@@ -613,8 +584,9 @@ impl Checker<'_> {
                 for (key, target) in map {
                     let mut chars = key.get_ref().chars();
                     let digit = match (chars.next(), chars.next()) {
-                        (Some(c), None) => Digit::from_char(c)
-                            .filter(|d| d.as_char() != 'A' && !('A'..='D').contains(&d.as_char())),
+                        (Some(c), None) => {
+                            Digit::from_char(c).filter(|d| d.as_char() != 'A' && !('A'..='D').contains(&d.as_char()))
+                        }
                         _ => None,
                     };
                     let target = self.reference(target);
@@ -623,10 +595,7 @@ impl Checker<'_> {
                         (None, _) => {
                             self.problem(
                                 key.span(),
-                                format!(
-                                    "node '{name}': '{}' is not a DTMF key (0-9, *, #)",
-                                    key.get_ref()
-                                ),
+                                format!("node '{name}': '{}' is not a DTMF key (0-9, *, #)", key.get_ref()),
                             );
                             ok = false;
                         }
@@ -645,10 +614,7 @@ impl Checker<'_> {
         let on_failure = self.optional_ref(&file.on_failure);
         let timeout = file.timeout_seconds.unwrap_or(5);
         if !(1..=60).contains(&timeout) {
-            self.problem(
-                span,
-                format!("node '{name}': timeout_seconds must be 1 to 60"),
-            );
+            self.problem(span, format!("node '{name}': timeout_seconds must be 1 to 60"));
             ok = false;
         }
         let menu = Menu {
@@ -669,9 +635,9 @@ impl Checker<'_> {
     fn graph(&mut self, start: NodeId, nodes: &[Node], names: &[String], lines: &[usize]) {
         let successors = |node: &Node| -> Vec<NodeId> {
             match node {
-                Node::Play { next, .. }
-                | Node::SetLanguage { next, .. }
-                | Node::ClosedMessage { next, .. } => vec![*next],
+                Node::Play { next, .. } | Node::SetLanguage { next, .. } | Node::ClosedMessage { next, .. } => {
+                    vec![*next]
+                }
                 Node::Menu(m) => m
                     .choices
                     .iter()
@@ -697,17 +663,14 @@ impl Checker<'_> {
         }
         for (i, name) in names.iter().enumerate() {
             if !reachable.contains(&i) {
-                self.problems.push((
-                    lines[i],
-                    format!("node '{name}' is unreachable from the start"),
-                ));
+                self.problems
+                    .push((lines[i], format!("node '{name}' is unreachable from the start")));
             }
         }
         // Nodes that can end the call, found backwards from the ends. A menu without
         // on_failure ends the call itself after its retries (with a hang-up).
         let ends = |n: &Node| {
-            matches!(n, Node::Transfer { .. } | Node::Hangup)
-                || matches!(n, Node::Menu(m) if m.on_failure.is_none())
+            matches!(n, Node::Transfer { .. } | Node::Hangup) || matches!(n, Node::Menu(m) if m.on_failure.is_none())
         };
         let mut can_end: BTreeSet<NodeId> = (0..nodes.len()).filter(|&i| ends(&nodes[i])).collect();
         loop {
@@ -723,7 +686,10 @@ impl Checker<'_> {
         }
         for (i, name) in names.iter().enumerate() {
             if reachable.contains(&i) && !can_end.contains(&i) {
-                self.problems.push((lines[i], format!("node '{name}' is in a loop with no exit (no hang-up or transfer can follow)")));
+                self.problems.push((
+                    lines[i],
+                    format!("node '{name}' is in a loop with no exit (no hang-up or transfer can follow)"),
+                ));
             }
         }
         for (i, name) in names.iter().enumerate() {
@@ -731,10 +697,8 @@ impl Checker<'_> {
             let mut at = i;
             while let Node::Goto { target } = nodes[at] {
                 if !seen.insert(at) {
-                    self.problems.push((
-                        lines[i],
-                        format!("node '{name}' starts a loop of goto nodes"),
-                    ));
+                    self.problems
+                        .push((lines[i], format!("node '{name}' starts a loop of goto nodes")));
                     break;
                 }
                 at = target;

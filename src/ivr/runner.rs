@@ -212,11 +212,7 @@ impl Runner {
             IvrEvent::Timer { now } => self.timer(now, &mut out),
             IvrEvent::Capacity { available, now } => {
                 if let Waiting::Capacity { node } = self.waiting {
-                    if let Node::CheckCapacity {
-                        available: ok,
-                        busy,
-                    } = self.flow.nodes[node]
-                    {
+                    if let Node::CheckCapacity { available: ok, busy } = self.flow.nodes[node] {
                         if !available {
                             out.push(IvrCommand::Record(CallStep::Busy));
                         }
@@ -239,9 +235,7 @@ impl Runner {
     fn local_time(&self, now: Instant) -> Option<DateTime> {
         let (t0, local0) = self.started?;
         let elapsed = now.saturating_duration_since(t0);
-        local0
-            .checked_add(jiff::SignedDuration::try_from(elapsed).ok()?)
-            .ok()
+        local0.checked_add(jiff::SignedDuration::try_from(elapsed).ok()?).ok()
     }
 
     fn resolve(&self, prompts: &[PromptRef]) -> Vec<PromptPlay> {
@@ -260,9 +254,7 @@ impl Runner {
         let mut at = node;
         for _ in 0..MAX_STEPS_PER_EVENT {
             match &flow.nodes[at] {
-                Node::Play {
-                    prompts, barge_in, ..
-                } => {
+                Node::Play { prompts, barge_in, .. } => {
                     out.push(IvrCommand::Play {
                         prompts: self.resolve(prompts),
                         barge_in: *barge_in,
@@ -281,11 +273,7 @@ impl Runner {
                     out.push(IvrCommand::Record(CallStep::LanguageChosen(*lang)));
                     at = *next;
                 }
-                Node::CheckHours {
-                    calendar,
-                    open,
-                    closed,
-                } => {
+                Node::CheckHours { calendar, open, closed } => {
                     let state = match (self.calendars.get(calendar), self.local_time(now)) {
                         (Some(cal), Some(local)) => cal.status(local),
                         // A calendar that vanished at run time, or no start time: say closed
@@ -300,10 +288,7 @@ impl Runner {
                             out.push(IvrCommand::Record(CallStep::InHours));
                             at = *open;
                         }
-                        OpenState::Closed {
-                            reason,
-                            next_opening,
-                        } => {
+                        OpenState::Closed { reason, next_opening } => {
                             out.push(IvrCommand::Record(CallStep::Closed {
                                 reason: reason.describe(),
                                 next_opening,
@@ -320,10 +305,9 @@ impl Runner {
                             category: ClosureCategory::YearEnd,
                             ..
                         }) => &reasons.year_end,
-                        Some(
-                            ClosedReason::TemporaryClosure { .. }
-                            | ClosedReason::RecurringClosure { .. },
-                        ) => &reasons.temporary,
+                        Some(ClosedReason::TemporaryClosure { .. } | ClosedReason::RecurringClosure { .. }) => {
+                            &reasons.temporary
+                        }
                         _ => &reasons.outside_hours,
                     };
                     let mut prompts = vec![reason_prompt.clone()];
@@ -354,10 +338,7 @@ impl Runner {
                         barge_in: false,
                         looped: true,
                     });
-                    let next_periodic = enqueue
-                        .periodic_prompt
-                        .as_ref()
-                        .map(|_| now + enqueue.periodic);
+                    let next_periodic = enqueue.periodic_prompt.as_ref().map(|_| now + enqueue.periodic);
                     self.waiting = Waiting::Queued {
                         node: at,
                         leave_at: now + enqueue.max_wait,
@@ -367,9 +348,7 @@ impl Runner {
                     return;
                 }
                 Node::Transfer { uri } => {
-                    out.push(IvrCommand::Record(CallStep::Transferred {
-                        uri: uri.clone(),
-                    }));
+                    out.push(IvrCommand::Record(CallStep::Transferred { uri: uri.clone() }));
                     out.push(IvrCommand::Transfer { uri: uri.clone() });
                     self.waiting = Waiting::Finished;
                     return;
@@ -390,13 +369,7 @@ impl Runner {
         self.waiting = Waiting::Finished;
     }
 
-    fn play_menu(
-        &mut self,
-        node: NodeId,
-        menu: &Menu,
-        before: Option<&PromptRef>,
-        out: &mut Vec<IvrCommand>,
-    ) {
+    fn play_menu(&mut self, node: NodeId, menu: &Menu, before: Option<&PromptRef>, out: &mut Vec<IvrCommand>) {
         let mut prompts: Vec<PromptRef> = before.into_iter().cloned().collect();
         prompts.extend(menu.prompts.iter().cloned());
         out.push(IvrCommand::Play {
@@ -459,9 +432,7 @@ impl Runner {
         match self.waiting.clone() {
             Waiting::Playing { node } => {
                 if let Node::Play {
-                    barge_in: true,
-                    next,
-                    ..
+                    barge_in: true, next, ..
                 } = flow.nodes[node]
                 {
                     out.push(IvrCommand::StopPlayback);

@@ -80,12 +80,7 @@ impl TelephoneEventDecoder {
 /// The digit of a SIP INFO body: `Signal=5` lines (application/dtmf-relay) or a bare digit
 /// (application/dtmf).
 pub fn digit_from_info(content_type: &str, body: &str) -> Option<Digit> {
-    let content_type = content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
+    let content_type = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     match content_type.as_str() {
         "application/dtmf-relay" => body.lines().find_map(|line| {
             let (key, value) = line.split_once('=')?;
@@ -148,11 +143,7 @@ mod tests {
         let mut decoder = TelephoneEventDecoder::new();
         assert_eq!(decoder.push(1, &[]), None);
         assert_eq!(decoder.push(1, &[3, 0]), None);
-        assert_eq!(
-            decoder.push(2, &[200, 0, 0, 0]),
-            None,
-            "event 200 is not a key"
-        );
+        assert_eq!(decoder.push(2, &[200, 0, 0, 0]), None, "event 200 is not a key");
     }
 
     #[test]
@@ -169,10 +160,7 @@ mod tests {
             digit_from_info("application/dtmf-relay", "Signal=11\r\n"),
             Digit::from_char('#')
         );
-        assert_eq!(
-            digit_from_info("application/dtmf", "7"),
-            Digit::from_char('7')
-        );
+        assert_eq!(digit_from_info("application/dtmf", "7"), Digit::from_char('7'));
         assert_eq!(digit_from_info("application/dtmf", "77"), None);
         assert_eq!(digit_from_info("text/plain", "Signal=5"), None);
     }

@@ -20,11 +20,7 @@ pub fn linear_to_ulaw(sample: i16) -> u8 {
     pcm = pcm.min(ULAW_CLIP) + ULAW_BIAS;
     // The segment is the position of the highest set bit above the 7 lowest ones.
     let high = (pcm >> 7) as u32 & 0xFF;
-    let exponent = if high == 0 {
-        0
-    } else {
-        31 - high.leading_zeros() as i32
-    };
+    let exponent = if high == 0 { 0 } else { 31 - high.leading_zeros() as i32 };
     let mantissa = (pcm >> (exponent + 3)) & 0x0F;
     !(sign | (exponent << 4) as u8 | mantissa as u8)
 }
@@ -74,11 +70,7 @@ pub fn alaw_to_linear(code: u8) -> i16 {
     } else {
         ((mantissa << 4) + 0x108) << (exponent - 1)
     };
-    (if code & 0x80 != 0 {
-        magnitude
-    } else {
-        -magnitude
-    }) as i16
+    (if code & 0x80 != 0 { magnitude } else { -magnitude }) as i16
 }
 
 /// The two G.711 laws, as negotiated in SDP (PCMU = payload type 0, PCMA = 8).
@@ -127,22 +119,14 @@ mod tests {
     fn every_ulaw_code_survives_a_round_trip() {
         for code in 0..=255u8 {
             let expected = if code == 0x7F { 0xFF } else { code }; // -0 and +0 both encode as +0
-            assert_eq!(
-                linear_to_ulaw(ulaw_to_linear(code)),
-                expected,
-                "code {code:#04x}"
-            );
+            assert_eq!(linear_to_ulaw(ulaw_to_linear(code)), expected, "code {code:#04x}");
         }
     }
 
     #[test]
     fn every_alaw_code_survives_a_round_trip() {
         for code in 0..=255u8 {
-            assert_eq!(
-                linear_to_alaw(alaw_to_linear(code)),
-                code,
-                "code {code:#04x}"
-            );
+            assert_eq!(linear_to_alaw(alaw_to_linear(code)), code, "code {code:#04x}");
         }
     }
 

@@ -138,10 +138,7 @@ impl Playing {
             }
             self.prompt += 1;
             self.frame = 0;
-            if self.prompt >= self.prompts.len()
-                && self.looped
-                && self.prompts.iter().any(|p| !p.is_empty())
-            {
+            if self.prompt >= self.prompts.len() && self.looped && self.prompts.iter().any(|p| !p.is_empty()) {
                 self.prompt = 0;
             }
         }
@@ -226,10 +223,7 @@ fn send_frame(stream: &mut Stream, stats: &PacerStats) {
                 stream.playing = None;
                 // The call's channel is bounded and drained by its task; a full one means the
                 // call is gone or stuck, and the event is not worth blocking every call for.
-                let _ = stream
-                    .spec
-                    .events
-                    .try_send(PacerEvent::PromptFinished { token });
+                let _ = stream.spec.events.try_send(PacerEvent::PromptFinished { token });
                 stream.spec.silence.clone()
             }
         },
@@ -260,17 +254,9 @@ mod tests {
 
     #[tokio::test]
     async fn plays_prompts_in_order_then_silence_and_reports_the_end() {
-        let receiver = UdpSocket::bind("127.0.0.1:0")
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        let sender = Arc::new(
-            UdpSocket::bind("127.0.0.1:0")
-                .await
-                .unwrap_or_else(|e| panic!("{e}")),
-        );
-        let (_remote_tx, remote) = watch::channel(Some(
-            receiver.local_addr().unwrap_or_else(|e| panic!("{e}")),
-        ));
+        let receiver = UdpSocket::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("{e}"));
+        let sender = Arc::new(UdpSocket::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("{e}")));
+        let (_remote_tx, remote) = watch::channel(Some(receiver.local_addr().unwrap_or_else(|e| panic!("{e}"))));
         let (events, mut events_rx) = mpsc::channel(8);
         let pacer = Pacer::start();
         pacer.open(
@@ -289,16 +275,9 @@ mod tests {
         let mut payloads = Vec::new();
         let mut buf = [0u8; 1500];
         while payloads.len() < 6 {
-            let n = receiver
-                .recv(&mut buf)
-                .await
-                .unwrap_or_else(|e| panic!("{e}"));
+            let n = receiver.recv(&mut buf).await.unwrap_or_else(|e| panic!("{e}"));
             let packet = Packet::unmarshal(&mut &buf[..n]).unwrap_or_else(|e| panic!("{e}"));
-            payloads.push((
-                packet.header.sequence_number,
-                packet.payload[0],
-                packet.header.marker,
-            ));
+            payloads.push((packet.header.sequence_number, packet.payload[0], packet.header.marker));
         }
         // Silence may come first (the stream opened before the play); the prompt is in order.
         let start = payloads
@@ -309,15 +288,10 @@ mod tests {
         assert_eq!(payloads[start + 1].1, 2);
         assert_eq!(payloads[start + 2].1, 3);
         assert!(
-            payloads
-                .windows(2)
-                .all(|w| w[1].0 == w[0].0.wrapping_add(1)),
+            payloads.windows(2).all(|w| w[1].0 == w[0].0.wrapping_add(1)),
             "{payloads:?}"
         );
-        assert_eq!(
-            events_rx.recv().await,
-            Some(PacerEvent::PromptFinished { token: 7 })
-        );
+        assert_eq!(events_rx.recv().await, Some(PacerEvent::PromptFinished { token: 7 }));
         pacer.close(1);
     }
 }

@@ -43,25 +43,14 @@ impl PromptStore {
         let mut errors = Vec::new();
         for lang in Lang::ALL {
             // Generated first, then recorded: a recording replaces the generated file.
-            for dir in [
-                root.join(lang.code()),
-                root.join("recorded").join(lang.code()),
-            ] {
+            for dir in [root.join(lang.code()), root.join("recorded").join(lang.code())] {
                 let Ok(entries) = std::fs::read_dir(&dir) else {
                     continue;
                 };
-                let mut paths: Vec<PathBuf> =
-                    entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+                let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
                 paths.sort();
-                for path in paths
-                    .into_iter()
-                    .filter(|p| p.extension().is_some_and(|e| e == "wav"))
-                {
-                    let Some(id) = path
-                        .file_stem()
-                        .and_then(|s| s.to_str())
-                        .map(str::to_string)
-                    else {
+                for path in paths.into_iter().filter(|p| p.extension().is_some_and(|e| e == "wav")) {
+                    let Some(id) = path.file_stem().and_then(|s| s.to_str()).map(str::to_string) else {
                         continue;
                     };
                     match wav::load_8k(&path) {
@@ -126,20 +115,14 @@ mod tests {
         write(&root.path().join("en/greeting.wav"), 100, 800);
         write(&root.path().join("recorded/en/greeting.wav"), 2000, 1600);
         write(&root.path().join("ja/greeting.wav"), 100, 800);
-        std::fs::write(root.path().join("ja/broken.wav"), b"RIFF")
-            .unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(root.path().join("ja/broken.wav"), b"RIFF").unwrap_or_else(|e| panic!("{e}"));
         let (store, errors) = PromptStore::load(root.path());
         assert_eq!(errors.len(), 1);
         assert!(errors[0].to_string().contains("broken.wav"));
-        let en = store
-            .get(Lang::En, "greeting")
-            .unwrap_or_else(|| panic!("loaded"));
+        let en = store.get(Lang::En, "greeting").unwrap_or_else(|| panic!("loaded"));
         assert!(en.path.ends_with("recorded/en/greeting.wav"));
         assert_eq!(en.frames(Law::Ulaw).len(), 10, "1600 samples = 10 frames");
-        assert_eq!(
-            en.frames(Law::Alaw)[0][0],
-            crate::media::g711::linear_to_alaw(2000)
-        );
+        assert_eq!(en.frames(Law::Alaw)[0][0], crate::media::g711::linear_to_alaw(2000));
         assert!(store.get(Lang::Vi, "greeting").is_none());
         assert_eq!(store.available().len(), 2);
     }

@@ -128,11 +128,7 @@ impl Receiver {
 
     /// The next datagram from the caller's IP address; the rest is counted and dropped (a
     /// flood from a wrong source neither reaches the call nor keeps its media alive).
-    async fn recv_valid(
-        &self,
-        buf: &mut [u8],
-        expected_ip: Option<IpAddr>,
-    ) -> Option<(usize, SocketAddr)> {
+    async fn recv_valid(&self, buf: &mut [u8], expected_ip: Option<IpAddr>) -> Option<(usize, SocketAddr)> {
         loop {
             let (len, source) = self.socket.recv_from(buf).await.ok()?;
             if expected_ip.is_some_and(|ip| ip != source.ip()) {

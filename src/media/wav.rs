@@ -10,18 +10,12 @@ use super::g711;
 pub enum WavError {
     #[error("{path}: cannot read: {source}")]
     Read { path: String, source: hound::Error },
-    #[error(
-        "{path}: {what} (prompts must be mono, 16-bit PCM at 8, 16 or 48 kHz, or G.711 at 8 kHz)"
-    )]
+    #[error("{path}: {what} (prompts must be mono, 16-bit PCM at 8, 16 or 48 kHz, or G.711 at 8 kHz)")]
     Format { path: String, what: String },
     #[error("{path}: the prompt is empty")]
     Empty { path: String },
     #[error("{path}: the prompt lasts {seconds:.1} s, longer than the {limit} s allowed")]
-    TooLong {
-        path: String,
-        seconds: f64,
-        limit: u32,
-    },
+    TooLong { path: String, seconds: f64, limit: u32 },
 }
 
 /// The longest prompt we accept (hold music loops are cut to this too).
@@ -43,13 +37,15 @@ pub fn load_8k(path: &Path) -> Result<Vec<i16>, WavError> {
         return Err(format_error(format!("{} channels", spec.channels)));
     }
     let samples: Vec<i16> = match (spec.sample_format, spec.bits_per_sample) {
-        (hound::SampleFormat::Int, 16) => reader
-            .samples::<i16>()
-            .collect::<Result<_, _>>()
-            .map_err(|source| WavError::Read {
-                path: name.clone(),
-                source,
-            })?,
+        (hound::SampleFormat::Int, 16) => {
+            reader
+                .samples::<i16>()
+                .collect::<Result<_, _>>()
+                .map_err(|source| WavError::Read {
+                    path: name.clone(),
+                    source,
+                })?
+        }
         (format, bits) => return Err(format_error(format!("{bits}-bit {format:?} samples"))),
     };
     let resampled = match spec.sample_rate {
@@ -106,8 +102,7 @@ fn lowpass_taps(factor: usize, len: usize) -> Vec<f64> {
             } else {
                 (2.0 * std::f64::consts::PI * cutoff * x).sin() / (std::f64::consts::PI * x)
             };
-            let window =
-                0.54 - 0.46 * (2.0 * std::f64::consts::PI * n as f64 / (len - 1) as f64).cos();
+            let window = 0.54 - 0.46 * (2.0 * std::f64::consts::PI * n as f64 / (len - 1) as f64).cos();
             sinc * window
         })
         .collect();
@@ -148,10 +143,7 @@ mod tests {
 
     fn tone(rate: u32, hz: f64, seconds: f64) -> Vec<i16> {
         (0..(f64::from(rate) * seconds) as usize)
-            .map(|n| {
-                ((2.0 * std::f64::consts::PI * hz * n as f64 / f64::from(rate)).sin() * 10_000.0)
-                    as i16
-            })
+            .map(|n| ((2.0 * std::f64::consts::PI * hz * n as f64 / f64::from(rate)).sin() * 10_000.0) as i16)
             .collect()
     }
 
@@ -177,11 +169,7 @@ mod tests {
         let path = dir.path().join("alias.wav");
         write_wav(&path, 48000, 1, &tone(48000, 6000.0, 1.0));
         let out = load_8k(&path).unwrap_or_else(|e| panic!("{e}"));
-        assert!(
-            rms(&out[200..7800]) < 300.0,
-            "aliasing: {}",
-            rms(&out[200..7800])
-        );
+        assert!(rms(&out[200..7800]) < 300.0, "aliasing: {}", rms(&out[200..7800]));
     }
 
     #[test]
@@ -193,22 +181,10 @@ mod tests {
         assert!(err.contains("stereo.wav: 2 channels"), "{err}");
         let odd = dir.path().join("odd.wav");
         write_wav(&odd, 22050, 1, &[0; 160]);
-        assert!(
-            load_8k(&odd)
-                .map(|_| ())
-                .unwrap_err()
-                .to_string()
-                .contains("22050 Hz")
-        );
+        assert!(load_8k(&odd).map(|_| ()).unwrap_err().to_string().contains("22050 Hz"));
         let empty = dir.path().join("empty.wav");
         write_wav(&empty, 8000, 1, &[]);
-        assert!(
-            load_8k(&empty)
-                .map(|_| ())
-                .unwrap_err()
-                .to_string()
-                .contains("empty")
-        );
+        assert!(load_8k(&empty).map(|_| ()).unwrap_err().to_string().contains("empty"));
         let text = dir.path().join("text.wav");
         std::fs::write(&text, "not a wav").unwrap_or_else(|e| panic!("{e}"));
         assert!(

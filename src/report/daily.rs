@@ -114,19 +114,11 @@ impl DailyReport {
                 self.answered,
                 self.offered,
                 self.target * 100.0,
-                if rate >= self.target {
-                    "met"
-                } else {
-                    "NOT met"
-                }
+                if rate >= self.target { "met" } else { "NOT met" }
             ),
             None => format!("no calls offered — target {:.0} %", self.target * 100.0),
         };
-        let lines: Vec<String> = self
-            .by_line
-            .iter()
-            .map(|(line, n)| format!("{line} {n}"))
-            .collect();
+        let lines: Vec<String> = self.by_line.iter().map(|(line, n)| format!("{line} {n}")).collect();
         format!(
             "Daily report {}\n\
              calls received          {}   ({})\n\
@@ -232,10 +224,7 @@ mod tests {
             call(true, &[(cdr::ARRIVED, "", 0), (cdr::REJECTED, "488", 5)]),
         ];
         let r = daily_report("2026-04-06", &calls, 5);
-        assert_eq!(
-            (r.received, r.out_of_hours, r.rejected, r.offered),
-            (6, 1, 1, 4)
-        );
+        assert_eq!((r.received, r.out_of_hours, r.rejected, r.offered), (6, 1, 1, 4));
         assert_eq!(
             (
                 r.answered,
@@ -249,8 +238,7 @@ mod tests {
         assert_eq!(r.answer_rate, Some(0.25));
         assert_eq!(r.meets_target, Some(false));
         assert!(
-            r.to_text()
-                .contains("25.0 % (1 of 4) — target 85 %: NOT met"),
+            r.to_text().contains("25.0 % (1 of 4) — target 85 %: NOT met"),
             "{}",
             r.to_text()
         );

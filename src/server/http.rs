@@ -66,11 +66,7 @@ async fn metrics(State(state): State<HttpState>) -> String {
         "calls in the IVR or the queue",
         calls.capacity.lines_in_use() as u64,
     );
-    metric(
-        "queued",
-        "callers waiting in the queue",
-        calls.capacity.queued() as u64,
-    );
+    metric("queued", "callers waiting in the queue", calls.capacity.queued() as u64);
     let pacer = &calls.pacer.stats;
     metric(
         "rtp_packets_sent_total",
@@ -82,11 +78,7 @@ async fn metrics(State(state): State<HttpState>) -> String {
         "RTP packets not sent (socket full)",
         pacer.packets_dropped.load(Ordering::Relaxed),
     );
-    metric(
-        "rtp_streams",
-        "RTP streams open",
-        pacer.streams.load(Ordering::Relaxed),
-    );
+    metric("rtp_streams", "RTP streams open", pacer.streams.load(Ordering::Relaxed));
     let rtp = &calls.rtp_stats;
     metric(
         "rtp_packets_received_total",

@@ -22,15 +22,11 @@ pub async fn calendars(
     let mut texts = sources::builtin();
     if let Some(dir) = dir {
         texts.extend(
-            sources::read_dir(dir)
-                .map_err(|e| format!("cannot read the calendar folder {}: {e}", dir.display()))?,
+            sources::read_dir(dir).map_err(|e| format!("cannot read the calendar folder {}: {e}", dir.display()))?,
         );
     }
     if let Some(store) = store {
-        let revisions = store
-            .current_calendar_revisions()
-            .await
-            .map_err(|e| e.to_string())?;
+        let revisions = store.current_calendar_revisions().await.map_err(|e| e.to_string())?;
         texts.extend(revisions.into_iter().map(|rev| CalendarSource {
             origin: format!("database:{} revision {}", rev.calendar_id, rev.revision),
             text: rev.source,
@@ -53,10 +49,7 @@ pub fn prompts(dir: &Path) -> Result<PromptStore, ServeError> {
         )));
     }
     if store.is_empty() {
-        return Err(ServeError::Invalid(format!(
-            "no prompts under {}",
-            dir.display()
-        )));
+        return Err(ServeError::Invalid(format!("no prompts under {}", dir.display())));
     }
     Ok(store)
 }
@@ -88,12 +81,7 @@ pub fn check_flows(
         calendars: &calendar_ids,
     };
     let mut paths: Vec<_> = std::fs::read_dir(dir)
-        .map_err(|e| {
-            ServeError::Invalid(format!(
-                "cannot read the flow folder {}: {e}",
-                dir.display()
-            ))
-        })?
+        .map_err(|e| ServeError::Invalid(format!("cannot read the flow folder {}: {e}", dir.display())))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|e| e == "toml"))
         .collect();
@@ -112,10 +100,7 @@ pub fn check_flows(
         match flow::parse(&origin, &text, &context) {
             Ok(flow) => {
                 if flows.contains_key(&flow.id) {
-                    problems.push(format!(
-                        "{origin}: line 1: a second flow with id '{}'",
-                        flow.id
-                    ));
+                    problems.push(format!("{origin}: line 1: a second flow with id '{}'", flow.id));
                 } else {
                     flows.insert(flow.id.clone(), Arc::new(flow));
                 }

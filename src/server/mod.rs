@@ -76,10 +76,9 @@ pub async fn start(config: Config) -> Result<Running, ServeError> {
     }
     let store = Store::connect(&config.database_url()).await?;
 
-    let (calendars, calendar_problems) =
-        loading::calendars(config.paths.calendars.as_deref(), Some(&store))
-            .await
-            .map_err(ServeError::Invalid)?;
+    let (calendars, calendar_problems) = loading::calendars(config.paths.calendars.as_deref(), Some(&store))
+        .await
+        .map_err(ServeError::Invalid)?;
     for problem in &calendar_problems {
         warn!("{problem}; the previous version of that calendar stays in force");
     }
@@ -172,10 +171,7 @@ impl Running {
             grace_seconds = self.grace.as_secs(),
             "stopping: no new calls"
         );
-        if tokio::time::timeout(self.grace, self.calls.wait())
-            .await
-            .is_err()
-        {
+        if tokio::time::timeout(self.grace, self.calls.wait()).await.is_err() {
             warn!(
                 left = self.services.capacity.lines_in_use(),
                 "grace period over: calls still in progress are cut"

@@ -29,10 +29,7 @@ const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE";
 #[derive(Debug, thiserror::Error)]
 pub enum SipError {
     #[error("cannot listen for SIP on {addr}: {source}")]
-    Bind {
-        addr: SocketAddr,
-        source: std::io::Error,
-    },
+    Bind { addr: SocketAddr, source: std::io::Error },
     #[error("the SIP stack failed to start: {0}")]
     Stack(String),
 }
@@ -64,10 +61,7 @@ pub struct SipEdge {
 impl SipEdge {
     /// Binds UDP and TCP on `settings.listen` (port 0: a free port, the same for both) and
     /// starts serving. New calls arrive on `calls`; when that channel is full, INVITEs get 503.
-    pub async fn start(
-        settings: SipSettings,
-        calls: mpsc::Sender<InboundCall>,
-    ) -> Result<SipEdge, SipError> {
+    pub async fn start(settings: SipSettings, calls: mpsc::Sender<InboundCall>) -> Result<SipEdge, SipError> {
         let token = CancellationToken::new();
         let stats = Arc::new(SipStats::default());
         let socket = tokio::net::UdpSocket::bind(settings.listen)
@@ -83,10 +77,7 @@ impl SipEdge {
         // rsipstack binds TCP only inside serve() and never reads back a port 0, so we take the
         // UDP port for TCP too and check here that it is free.
         let tcp_addr = udp_addr;
-        std::net::TcpListener::bind(tcp_addr).map_err(|source| SipError::Bind {
-            addr: tcp_addr,
-            source,
-        })?;
+        std::net::TcpListener::bind(tcp_addr).map_err(|source| SipError::Bind { addr: tcp_addr, source })?;
 
         let guarded = GuardedUdpSocket {
             socket,
@@ -160,11 +151,7 @@ struct Edge {
 }
 
 impl Edge {
-    async fn run(
-        self,
-        mut incoming: rsipstack::transaction::TransactionReceiver,
-        token: CancellationToken,
-    ) {
+    async fn run(self, mut incoming: rsipstack::transaction::TransactionReceiver, token: CancellationToken) {
         loop {
             let tx = tokio::select! {
                 _ = token.cancelled() => return,
@@ -228,14 +215,7 @@ impl Edge {
             Method::Bye | Method::Cancel | Method::Info | Method::Update => {
                 reply_and_drain(tx, StatusCode::CallTransactionDoesNotExist, vec![]).await
             }
-            _ => {
-                reply_and_drain(
-                    tx,
-                    StatusCode::MethodNotAllowed,
-                    vec![Header::Allow(ALLOW.into())],
-                )
-                .await
-            }
+            _ => reply_and_drain(tx, StatusCode::MethodNotAllowed, vec![Header::Allow(ALLOW.into())]).await,
         }
     }
 
@@ -266,12 +246,7 @@ impl Edge {
         let session_expires = request
             .session_expires_header()
             .filter(|_| request.header_contains_token("Supported", "timer"))
-            .and_then(|h| {
-                h.value()
-                    .split(';')
-                    .next()
-                    .and_then(|s| s.trim().parse::<u32>().ok())
-            });
+            .and_then(|h| h.value().split(';').next().and_then(|s| s.trim().parse::<u32>().ok()));
         let offer = if request.body.is_empty() {
             Err(SdpError::NoAudio)
         } else {
@@ -282,18 +257,12 @@ impl Edge {
             _ => "udp",
         };
         let contact = if transport == "tcp" {
-            rsipstack::sip::Uri::try_from(
-                format!("sip:tsunagu@{};transport=tcp", self.tcp_addr).as_str(),
-            )
-            .ok()
+            rsipstack::sip::Uri::try_from(format!("sip:tsunagu@{};transport=tcp", self.tcp_addr).as_str()).ok()
         } else {
             None
         };
         let (state_tx, state_rx) = self.layer.new_dialog_state_channel();
-        let dialog = match self
-            .layer
-            .get_or_create_server_invite(&tx, state_tx, None, contact)
-        {
+        let dialog = match self.layer.get_or_create_server_invite(&tx, state_tx, None, contact) {
             Ok(dialog) => dialog,
             Err(e) => {
                 debug!(peer = %peer, error = %e, "INVITE refused by the dialog layer");
@@ -349,10 +318,7 @@ impl Edge {
 fn edge_problem(tx: &Transaction) -> Option<(StatusCode, String)> {
     let request = &tx.original;
     if request.version != Version::V2 {
-        return Some((
-            StatusCode::VersionNotSupported,
-            format!("version {}", request.version),
-        ));
+        return Some((StatusCode::VersionNotSupported, format!("version {}", request.version)));
     }
     if matches!(request.uri.scheme, Some(Scheme::Other(_))) && request.method != Method::Options {
         return Some((

@@ -5,9 +5,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use rsipstack::dialog::dialog::{
-    DialogState, DialogStateReceiver, TerminatedReason, TransactionHandle,
-};
+use rsipstack::dialog::dialog::{DialogState, DialogStateReceiver, TerminatedReason, TransactionHandle};
 use rsipstack::dialog::dialog_layer::DialogLayer;
 use rsipstack::dialog::invite_dialog::InviteDialog;
 use rsipstack::sip::prelude::HeadersExt;
@@ -116,9 +114,7 @@ impl CallLeg {
         let mut headers = vec![Header::ContentType("application/sdp".into())];
         if let Some(seconds) = session_expires {
             // The caller (uac) refreshes; we only watch that refreshes come (RFC 4028 §9).
-            headers.push(Header::SessionExpires(
-                format!("{seconds};refresher=uac").into(),
-            ));
+            headers.push(Header::SessionExpires(format!("{seconds};refresher=uac").into()));
             headers.push(Header::Require("timer".into()));
         }
         self.dialog
@@ -148,9 +144,7 @@ impl CallLeg {
     pub async fn transfer(&self, uri: &str) -> bool {
         let refer_to = format!("<{uri}>");
         match self.dialog.refer(refer_to.as_str(), None, None).await {
-            Ok(Some(response)) => {
-                response.status_code.kind() == rsipstack::sip::StatusCodeKind::Successful
-            }
+            Ok(Some(response)) => response.status_code.kind() == rsipstack::sip::StatusCodeKind::Successful,
             _ => false,
         }
     }

@@ -13,8 +13,7 @@ impl PeerAllowList {
     /// Loopback only (127.0.0.0/8 and ::1): the built-in default, so a SIP tool on the same
     /// machine can call in and nothing else can.
     pub fn loopback() -> PeerAllowList {
-        PeerAllowList::parse(&["127.0.0.0/8", "::1/128"])
-            .unwrap_or(PeerAllowList { nets: Vec::new() })
+        PeerAllowList::parse(&["127.0.0.0/8", "::1/128"]).unwrap_or(PeerAllowList { nets: Vec::new() })
     }
 
     /// Parses addresses (`192.0.2.10`) and networks (`192.0.2.0/24`).
@@ -51,8 +50,7 @@ mod tests {
 
     #[test]
     fn addresses_and_networks() {
-        let list = PeerAllowList::parse(&["192.0.2.10", "198.51.100.0/24"])
-            .unwrap_or_else(|e| panic!("{e}"));
+        let list = PeerAllowList::parse(&["192.0.2.10", "198.51.100.0/24"]).unwrap_or_else(|e| panic!("{e}"));
         assert!(list.allows(ip("192.0.2.10")));
         assert!(!list.allows(ip("192.0.2.11")));
         assert!(list.allows(ip("198.51.100.200")));

@@ -81,10 +81,7 @@ pub struct Negotiated {
 pub fn parse_offer(body: &[u8]) -> Result<Offer, SdpError> {
     let text = String::from_utf8_lossy(body);
     // The crate wants CRLF or LF lines and no trailing garbage; normalise what carriers send.
-    let normalised: String = text
-        .lines()
-        .map(|l| format!("{}\r\n", l.trim_end()))
-        .collect();
+    let normalised: String = text.lines().map(|l| format!("{}\r\n", l.trim_end())).collect();
     let session = sdp::SessionDescription::unmarshal(&mut Cursor::new(normalised.as_bytes()))
         .map_err(|e| SdpError::Unparsable(e.to_string()))?;
     let audio = session
@@ -104,15 +101,11 @@ pub fn parse_offer(body: &[u8]) -> Result<Offer, SdpError> {
     let remote = (!ip.is_unspecified()).then_some(SocketAddr::new(ip, port));
 
     let rtpmap = |pt: u8| -> Option<String> {
-        audio
-            .attributes
-            .iter()
-            .filter(|a| a.key == "rtpmap")
-            .find_map(|a| {
-                let value = a.value.as_deref()?;
-                let (num, encoding) = value.split_once(' ')?;
-                (num.trim().parse::<u8>().ok()? == pt).then(|| encoding.trim().to_ascii_lowercase())
-            })
+        audio.attributes.iter().filter(|a| a.key == "rtpmap").find_map(|a| {
+            let value = a.value.as_deref()?;
+            let (num, encoding) = value.split_once(' ')?;
+            (num.trim().parse::<u8>().ok()? == pt).then(|| encoding.trim().to_ascii_lowercase())
+        })
     };
     let mut codecs = Vec::new();
     let mut telephone_event = None;
@@ -136,10 +129,8 @@ pub fn parse_offer(body: &[u8]) -> Result<Offer, SdpError> {
             }
         }
     }
-    let has = |key: &str| {
-        audio.attributes.iter().any(|a| a.key == key)
-            || session.attributes.iter().any(|a| a.key == key)
-    };
+    let has =
+        |key: &str| audio.attributes.iter().any(|a| a.key == key) || session.attributes.iter().any(|a| a.key == key);
     let direction = if has("inactive") {
         Direction::Inactive
     } else if has("sendonly") {
@@ -174,12 +165,7 @@ pub fn negotiate(offer: &Offer, supported: &[Law]) -> Result<Negotiated, SdpErro
 }
 
 /// Our answer's SDP text. `version` goes up by one with each new answer in the dialog.
-pub fn render_answer(
-    negotiated: &Negotiated,
-    local: SocketAddr,
-    session_id: u64,
-    version: u64,
-) -> String {
+pub fn render_answer(negotiated: &Negotiated, local: SocketAddr, session_id: u64, version: u64) -> String {
     let ip_kind = if local.is_ipv6() { "IP6" } else { "IP4" };
     let ip = local.ip();
     let encoding = match negotiated.law {
@@ -187,10 +173,7 @@ pub fn render_answer(
         Law::Alaw => "PCMA",
     };
     let mut formats = negotiated.payload_type.to_string();
-    let mut lines = vec![format!(
-        "a=rtpmap:{} {encoding}/8000",
-        negotiated.payload_type
-    )];
+    let mut lines = vec![format!("a=rtpmap:{} {encoding}/8000", negotiated.payload_type)];
     if let Some(te) = negotiated.telephone_event {
         formats.push_str(&format!(" {te}"));
         lines.push(format!("a=rtpmap:{te} telephone-event/8000"));
@@ -221,14 +204,9 @@ a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\na=ptime:20\r\na=sendrecv
             Some("192.0.2.10:40000".parse().unwrap_or_else(|e| panic!("{e}")))
         );
         assert_eq!(offer.codecs, vec![(Law::Alaw, 8), (Law::Ulaw, 0)]);
-        let negotiated =
-            negotiate(&offer, &[Law::Ulaw, Law::Alaw]).unwrap_or_else(|e| panic!("{e}"));
+        let negotiated = negotiate(&offer, &[Law::Ulaw, Law::Alaw]).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
-            (
-                negotiated.law,
-                negotiated.payload_type,
-                negotiated.telephone_event
-            ),
+            (negotiated.law, negotiated.payload_type, negotiated.telephone_event),
             (Law::Alaw, 8, Some(101))
         );
         let answer = render_answer(
@@ -237,14 +215,8 @@ a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\na=ptime:20\r\na=sendrecv
             7,
             1,
         );
-        assert!(
-            answer.contains("m=audio 20000 RTP/AVP 8 101\r\n"),
-            "{answer}"
-        );
-        assert!(
-            answer.contains("a=rtpmap:101 telephone-event/8000\r\n"),
-            "{answer}"
-        );
+        assert!(answer.contains("m=audio 20000 RTP/AVP 8 101\r\n"), "{answer}");
+        assert!(answer.contains("a=rtpmap:101 telephone-event/8000\r\n"), "{answer}");
         assert!(answer.contains("a=sendrecv"), "{answer}");
         // Our answer parses as an offer would: it is valid SDP.
         assert!(parse_offer(answer.as_bytes()).is_ok());
@@ -254,10 +226,7 @@ a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\na=ptime:20\r\na=sendrecv
     fn no_common_codec_is_refused() {
         let offer = CARRIER_OFFER.replace("18 8 0 101", "18 101");
         let offer = parse_offer(offer.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(
-            negotiate(&offer, &[Law::Ulaw, Law::Alaw]),
-            Err(SdpError::NoCommonCodec)
-        );
+        assert_eq!(negotiate(&offer, &[Law::Ulaw, Law::Alaw]), Err(SdpError::NoCommonCodec));
     }
 
     #[test]
@@ -267,12 +236,11 @@ a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\na=ptime:20\r\na=sendrecv
             ("a=sendrecv", "a=inactive"),
             ("c=IN IP4 192.0.2.10", "c=IN IP4 0.0.0.0"),
         ] {
-            let offer = parse_offer(CARRIER_OFFER.replace(from, to).as_bytes())
-                .unwrap_or_else(|e| panic!("{e}"));
+            let offer = parse_offer(CARRIER_OFFER.replace(from, to).as_bytes()).unwrap_or_else(|e| panic!("{e}"));
             assert!(offer.is_hold(), "{to}");
         }
-        let offer = parse_offer(CARRIER_OFFER.replace("a=sendrecv", "a=sendonly").as_bytes())
-            .unwrap_or_else(|e| panic!("{e}"));
+        let offer =
+            parse_offer(CARRIER_OFFER.replace("a=sendrecv", "a=sendonly").as_bytes()).unwrap_or_else(|e| panic!("{e}"));
         let negotiated = negotiate(&offer, &[Law::Ulaw]).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(negotiated.direction, Direction::RecvOnly);
     }
@@ -282,10 +250,7 @@ a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\na=ptime:20\r\na=sendrecv
         let bare = "v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\nm=audio 5004 RTP/AVP 0\r\n";
         let offer = parse_offer(bare.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(offer.codecs, vec![(Law::Ulaw, 0)]);
-        assert!(matches!(
-            parse_offer(b"hello"),
-            Err(SdpError::Unparsable(_))
-        ));
+        assert!(matches!(parse_offer(b"hello"), Err(SdpError::Unparsable(_))));
         let video_only = bare.replace("m=audio", "m=video");
         assert_eq!(parse_offer(video_only.as_bytes()), Err(SdpError::NoAudio));
         let no_c = bare.replace("c=IN IP4 10.0.0.1\r\n", "");

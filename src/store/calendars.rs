@@ -69,10 +69,7 @@ impl Store {
     }
 
     /// Every revision of one calendar, newest first.
-    pub async fn calendar_history(
-        &self,
-        calendar_id: &str,
-    ) -> Result<Vec<CalendarRevision>, StoreError> {
+    pub async fn calendar_history(&self, calendar_id: &str) -> Result<Vec<CalendarRevision>, StoreError> {
         let rows: Vec<Row> = sqlx::query_as(
             "SELECT id, calendar_id, source, saved_at, saved_by, note FROM calendar_revisions \
              WHERE calendar_id = $1 ORDER BY id DESC",

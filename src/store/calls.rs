@@ -79,11 +79,12 @@ impl Store {
 
     /// The calls of one Tokyo date with their steps, in arrival order.
     pub async fn calls_of_day(&self, service_date: &str) -> Result<Vec<CallRecord>, StoreError> {
-        let calls: Vec<(String, String, i64, String)> =
-            sqlx::query_as("SELECT id, arrived_at, in_hours, line FROM calls WHERE service_date = $1 ORDER BY arrived_at, id")
-                .bind(service_date)
-                .fetch_all(self.pool())
-                .await?;
+        let calls: Vec<(String, String, i64, String)> = sqlx::query_as(
+            "SELECT id, arrived_at, in_hours, line FROM calls WHERE service_date = $1 ORDER BY arrived_at, id",
+        )
+        .bind(service_date)
+        .fetch_all(self.pool())
+        .await?;
         let events: Vec<(String, String, i64, String, String)> = sqlx::query_as(
             "SELECT e.call_id, e.at, e.offset_ms, e.kind, e.detail FROM call_events e JOIN calls c ON c.id = e.call_id \
              WHERE c.service_date = $1 ORDER BY e.id",
@@ -101,11 +102,8 @@ impl Store {
                 events: Vec::new(),
             })
             .collect();
-        let index: std::collections::HashMap<String, usize> = records
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.id.clone(), i))
-            .collect();
+        let index: std::collections::HashMap<String, usize> =
+            records.iter().enumerate().map(|(i, r)| (r.id.clone(), i)).collect();
         for (call_id, at, offset_ms, kind, detail) in events {
             if let Some(&i) = index.get(&call_id) {
                 records[i].events.push(CallEvent {

@@ -71,23 +71,14 @@ impl Store {
                 Box::pin(async move {
                     // WAL lets readers go on while one writer writes; the busy timeout makes a
                     // second writer wait for the first instead of failing at once.
-                    sqlx::query("PRAGMA journal_mode = WAL")
-                        .execute(&mut *conn)
-                        .await?;
-                    sqlx::query("PRAGMA busy_timeout = 5000")
-                        .execute(&mut *conn)
-                        .await?;
-                    sqlx::query("PRAGMA foreign_keys = ON")
-                        .execute(&mut *conn)
-                        .await?;
+                    sqlx::query("PRAGMA journal_mode = WAL").execute(&mut *conn).await?;
+                    sqlx::query("PRAGMA busy_timeout = 5000").execute(&mut *conn).await?;
+                    sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
                     Ok(())
                 })
             });
         }
-        let pool = pool_options
-            .connect_with(options)
-            .await
-            .map_err(StoreError::Connect)?;
+        let pool = pool_options.connect_with(options).await.map_err(StoreError::Connect)?;
         match backend {
             Backend::Sqlite => sqlx::migrate!("migrations/sqlite").run(&pool).await?,
             Backend::Postgres => sqlx::migrate!("migrations/postgres").run(&pool).await?,
@@ -138,9 +129,6 @@ mod tests {
             redact_url("postgres://postgres@127.0.0.1/test"),
             "postgres://postgres@127.0.0.1/test"
         );
-        assert_eq!(
-            redact_url("sqlite://data/tsunagu.db"),
-            "sqlite://data/tsunagu.db"
-        );
+        assert_eq!(redact_url("sqlite://data/tsunagu.db"), "sqlite://data/tsunagu.db");
     }
 }

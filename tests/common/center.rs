@@ -46,7 +46,9 @@ fn calendar_file(hours: Hours) -> String {
         text.push_str(&format!("weekly.{day} = [\"00:00-24:00\"]\n"));
     }
     if hours == Hours::ClosedNow {
-        text.push_str(&format!("\n[[closure]]\nreason = \"system maintenance\"\ncategory = \"maintenance\"\ndate = {today}\n"));
+        text.push_str(&format!(
+            "\n[[closure]]\nreason = \"system maintenance\"\ncategory = \"maintenance\"\ndate = {today}\n"
+        ));
     }
     text
 }
@@ -56,6 +58,8 @@ pub struct Options {
     pub max_lines: usize,
     pub answer_delay_ms: u64,
     pub trunk_peers: Vec<String>,
+    /// PostgreSQL instead of the default SQLite file.
+    pub database_url: Option<String>,
 }
 
 impl Default for Options {
@@ -65,6 +69,7 @@ impl Default for Options {
             max_lines: 30,
             answer_delay_ms: 0,
             trunk_peers: vec!["127.0.0.0/8".into()],
+            database_url: None,
         }
     }
 }
@@ -79,11 +84,8 @@ impl Center {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let calendars = dir.path().join("calendars");
         std::fs::create_dir_all(&calendars).unwrap_or_else(|e| panic!("{e}"));
-        std::fs::write(
-            calendars.join("call-center.toml"),
-            calendar_file(options.hours),
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(calendars.join("call-center.toml"), calendar_file(options.hours))
+            .unwrap_or_else(|e| panic!("{e}"));
         let mut config = Config::default();
         config.sip.listen = "127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}"));
         config.sip.trunk_peers = options.trunk_peers;
@@ -97,6 +99,7 @@ impl Center {
         config.paths.flows = repo().join("ivr-flows");
         config.paths.prompts = repo().join("prompts");
         config.paths.calendars = Some(calendars);
+        config.paths.database_url = options.database_url;
         let running = tsunagu::server::start(config)
             .await
             .unwrap_or_else(|e| panic!("the center does not start: {e}"));
@@ -126,11 +129,7 @@ impl Center {
     pub async fn settle(&self) -> (usize, u64) {
         let services = &self.running.services;
         for _ in 0..100 {
-            let streams = services
-                .pacer
-                .stats
-                .streams
-                .load(std::sync::atomic::Ordering::Relaxed);
+            let streams = services.pacer.stats.streams.load(std::sync::atomic::Ordering::Relaxed);
             if services.capacity.lines_in_use() == 0 && streams == 0 {
                 break;
             }
@@ -138,11 +137,7 @@ impl Center {
         }
         (
             services.capacity.lines_in_use(),
-            services
-                .pacer
-                .stats
-                .streams
-                .load(std::sync::atomic::Ordering::Relaxed),
+            services.pacer.stats.streams.load(std::sync::atomic::Ordering::Relaxed),
         )
     }
 }
@@ -169,19 +164,22 @@ pub fn free_udp_port() -> u16 {
 }
 
 /// Runs one sipp call with a scenario of tests/sipp. Returns sipp's exit status and output.
-pub async fn sipp(
-    center: &Center,
+pub async fn sipp(center: &Center, scenario: &str, phone_port: u16, pause_ms: u64) -> (Option<i32>, String) {
+    sipp_at(center.sip(), center.dir.path(), scenario, phone_port, pause_ms).await
+}
+
+/// The same, for a task that cannot borrow the center.
+pub async fn sipp_at(
+    sip: SocketAddr,
+    dir: &Path,
     scenario: &str,
     phone_port: u16,
     pause_ms: u64,
 ) -> (Option<i32>, String) {
     let scenario = repo().join("tests/sipp").join(scenario);
-    let err_file = center
-        .dir
-        .path()
-        .join(format!("sipp-{phone_port}-errors.log"));
+    let err_file = dir.join(format!("sipp-{phone_port}-errors.log"));
     let out = tokio::process::Command::new("sipp")
-        .arg(center.sip().to_string())
+        .arg(sip.to_string())
         .args(["-sf", &scenario.to_string_lossy()])
         .args([
             "-s",
@@ -212,13 +210,11 @@ pub async fn sipp(
             "-timeout_error",
         ])
         .args(["-trace_err", "-error_file", &err_file.to_string_lossy()])
-        .current_dir(center.dir.path())
+        .current_dir(dir)
         .kill_on_drop(true)
         .output()
         .await
-        .unwrap_or_else(|e| {
-            panic!("sipp must be installed (Debian sip-tester; ops/test installs it): {e}")
-        });
+        .unwrap_or_else(|e| panic!("sipp must be installed (Debian sip-tester; ops/test installs it): {e}"));
     let errors = std::fs::read_to_string(&err_file).unwrap_or_default();
     let text = format!(
         "{}{}\n{errors}",
@@ -237,11 +233,7 @@ pub struct Heard {
 /// The caller's phone: receives the center's RTP, sends 20 ms of silence back every 20 ms
 /// once it knows where from, and presses keys (RFC 4733) after given numbers of packets.
 /// It stops after `listen_for`, or 2 s after the center's audio stopped.
-pub async fn phone(
-    socket: UdpSocket,
-    keys: Vec<(usize, char)>,
-    listen_for: Duration,
-) -> Vec<Heard> {
+pub async fn phone(socket: UdpSocket, keys: Vec<(usize, char)>, listen_for: Duration) -> Vec<Heard> {
     let mut heard = Vec::new();
     let mut center_media: Option<SocketAddr> = None;
     let mut buf = [0u8; 2048];
@@ -284,14 +276,7 @@ pub async fn phone(
     }
 }
 
-fn rtp_packet(
-    payload_type: u8,
-    seq: u16,
-    ts: u32,
-    ssrc: u32,
-    marker: bool,
-    payload: Vec<u8>,
-) -> Vec<u8> {
+fn rtp_packet(payload_type: u8, seq: u16, ts: u32, ssrc: u32, marker: bool, payload: Vec<u8>) -> Vec<u8> {
     let packet = Packet {
         header: rtp::header::Header {
             version: 2,
@@ -315,14 +300,7 @@ async fn press(socket: &UdpSocket, to: SocketAddr, key: char, seq: &mut u16, ts:
         '#' => 11,
         d => d.to_digit(10).unwrap_or(0) as u8,
     };
-    for (n, end) in [
-        (1u16, false),
-        (2, false),
-        (3, false),
-        (4, true),
-        (4, true),
-        (4, true),
-    ] {
+    for (n, end) in [(1u16, false), (2, false), (3, false), (4, true), (4, true), (4, true)] {
         let duration = (n * 160).to_be_bytes();
         let flags = if end { 0x80 | 10 } else { 10 };
         let packet = rtp_packet(
@@ -340,10 +318,7 @@ async fn press(socket: &UdpSocket, to: SocketAddr, key: char, seq: &mut u16, ts:
 
 /// The frames a prompt is sent as (PCMU), from the same files the center plays.
 pub fn prompt_frames(lang: tsunagu::lang::Lang, id: &str) -> Vec<Vec<u8>> {
-    let path: &Path = &repo()
-        .join("prompts")
-        .join(lang.code())
-        .join(format!("{id}.wav"));
+    let path: &Path = &repo().join("prompts").join(lang.code()).join(format!("{id}.wav"));
     let samples = tsunagu::media::wav::load_8k(path).unwrap_or_else(|e| panic!("{e}"));
     tsunagu::media::wav::frames(&samples, tsunagu::media::g711::Law::Ulaw)
         .into_iter()

@@ -43,18 +43,16 @@ impl TestDatabase {
             NEXT.fetch_add(1, Ordering::Relaxed)
         );
         let admin = postgres_admin_url();
-        let mut conn = PgConnection::connect(&admin).await.unwrap_or_else(|e| {
-            panic!("PostgreSQL must run at {admin} for this test (start it with ops/test): {e}")
-        });
+        let mut conn = PgConnection::connect(&admin)
+            .await
+            .unwrap_or_else(|e| panic!("PostgreSQL must run at {admin} for this test (start it with ops/test): {e}"));
         conn.execute(format!("DROP DATABASE IF EXISTS {name}").as_str())
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         conn.execute(format!("CREATE DATABASE {name}").as_str())
             .await
             .unwrap_or_else(|e| panic!("{e}"));
-        let base = admin
-            .rsplit_once('/')
-            .map_or(admin.as_str(), |(base, _)| base);
+        let base = admin.rsplit_once('/').map_or(admin.as_str(), |(base, _)| base);
         TestDatabase {
             url: format!("{base}/{name}"),
             name: Some(name),
@@ -74,16 +72,12 @@ impl Drop for TestDatabase {
         // Drop in a thread with its own runtime: Drop may run inside a test's runtime.
         let admin = postgres_admin_url();
         let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build();
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
             if let Ok(runtime) = runtime {
                 runtime.block_on(async {
                     if let Ok(mut conn) = PgConnection::connect(&admin).await {
                         let _ = conn
-                            .execute(
-                                format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str(),
-                            )
+                            .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
                             .await;
                     }
                 });
@@ -103,19 +97,13 @@ pub fn tsunagu_bin() -> PathBuf {
 pub fn run_tsunagu(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(tsunagu_bin());
     cmd.current_dir(dir).args(args);
-    for var in [
-        "TSUNAGU_CALENDARS",
-        "TSUNAGU_DATA_DIR",
-        "TSUNAGU_DATABASE_URL",
-        "TZ",
-    ] {
+    for var in ["TSUNAGU_CALENDARS", "TSUNAGU_DATA_DIR", "TSUNAGU_DATABASE_URL", "TZ"] {
         cmd.env_remove(var);
     }
     for (k, v) in env {
         cmd.env(k, v);
     }
-    cmd.output()
-        .unwrap_or_else(|e| panic!("cannot run tsunagu: {e}"))
+    cmd.output().unwrap_or_else(|e| panic!("cannot run tsunagu: {e}"))
 }
 
 pub fn stdout(out: &Output) -> String {
