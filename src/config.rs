@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub sip: SipConfig,
@@ -60,18 +60,6 @@ pub struct PathsConfig {
     pub prompts: PathBuf,
     pub calendars: Option<PathBuf>,
     pub database_url: Option<String>,
-}
-
-impl Default for Config {
-    fn default() -> Config {
-        Config {
-            sip: SipConfig::default(),
-            media: MediaConfig::default(),
-            http: HttpConfig::default(),
-            center: CenterConfig::default(),
-            paths: PathsConfig::default(),
-        }
-    }
 }
 
 impl Default for SipConfig {

@@ -156,6 +156,8 @@ struct Call {
 }
 
 impl Call {
+    /// Simulated time starts from one real instant; every later one is that plus a duration.
+    #[allow(clippy::disallowed_methods)]
     fn start(local: DateTime) -> (Call, Vec<IvrCommand>) {
         let flow = Arc::new(check(SHIPPED_FLOW, &all_prompts()).unwrap_or_else(|e| panic!("{e:?}")));
         let mut runner = Runner::new(flow, calendars(), Lang::Ja);

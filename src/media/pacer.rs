@@ -284,7 +284,7 @@ mod tests {
             .iter()
             .position(|p| p.1 == 1)
             .unwrap_or_else(|| panic!("{payloads:?}"));
-        assert_eq!(payloads[start].2, true, "the marker starts the prompt");
+        assert!(payloads[start].2, "the marker starts the prompt");
         assert_eq!(payloads[start + 1].1, 2);
         assert_eq!(payloads[start + 2].1, 3);
         assert!(

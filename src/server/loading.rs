@@ -68,12 +68,11 @@ pub fn flows(
     Ok(flows)
 }
 
+/// The valid flows by id, and the problems of the others (one message per flow file).
+pub type CheckedFlows = (BTreeMap<String, Arc<Flow>>, Vec<String>);
+
 /// Checks every flow of the folder: the valid ones, and the problems of the others.
-pub fn check_flows(
-    dir: &Path,
-    prompts: &PromptStore,
-    calendars: &CalendarSet,
-) -> Result<(BTreeMap<String, Arc<Flow>>, Vec<String>), ServeError> {
+pub fn check_flows(dir: &Path, prompts: &PromptStore, calendars: &CalendarSet) -> Result<CheckedFlows, ServeError> {
     let available = prompts.available();
     let calendar_ids: BTreeSet<String> = calendars.ids().into_iter().collect();
     let context = FlowContext {

@@ -1,6 +1,8 @@
 //! A real center for SIP tests: `tsunagu::server::start` on free loopback ports, with the
 //! shipped flows and prompts, a calendar that is open (or closed) right now, a fresh database;
 //! sipp as the caller's SIP side and a UDP socket of the test as the caller's phone.
+// The phone lives in real time: it is an edge, and reads the clock.
+#![allow(clippy::disallowed_methods)]
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -21,7 +23,6 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-#[allow(clippy::disallowed_methods)] // tests are an edge: they read the clock
 pub fn today_tokyo() -> Date {
     calendar::tokyo_time(Timestamp::now()).date()
 }
