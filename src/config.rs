@@ -29,6 +29,8 @@ pub struct MediaConfig {
     pub ip: IpAddr,
     pub rtp_ports: [u16; 2],
     pub timeout_seconds: u64,
+    /// Where RTP may be sent (addresses or CIDR); empty: wherever the trunk's SDP says.
+    pub rtp_peers: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -77,6 +79,7 @@ impl Default for MediaConfig {
             ip: IpAddr::from([127, 0, 0, 1]),
             rtp_ports: [20000, 29999],
             timeout_seconds: 30,
+            rtp_peers: Vec::new(),
         }
     }
 }

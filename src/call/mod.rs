@@ -30,6 +30,8 @@ pub struct CallSettings {
     /// The address RTP sockets bind to and the SDP announces.
     pub media_ip: IpAddr,
     pub media_timeout: Duration,
+    /// Where RTP may be sent; `None`: wherever the offer says.
+    pub rtp_peers: Option<crate::sip::PeerAllowList>,
     /// The calendar that decides whether a call arrived in hours (for the answer rate).
     pub sla_calendar: String,
     pub default_lang: Lang,

@@ -111,6 +111,12 @@ async fn handle(services: Arc<CallServices>, mut call: InboundCall, id: String) 
             return refuse(&mut call, &record, 488).await;
         }
     };
+    if let (Some(allowed), Some(remote)) = (&services.settings.rtp_peers, offer.remote) {
+        if !allowed.allows(remote.ip()) {
+            info!(media = %remote.ip(), "the offer's media address is not an allowed RTP peer: 488");
+            return refuse(&mut call, &record, 488).await;
+        }
+    }
     let socket = match services.ports.bind(services.settings.media_ip).await {
         Ok(socket) => Arc::new(socket),
         Err(e) => {
@@ -206,6 +212,8 @@ struct Media {
     stream: u64,
     cancel: CancellationToken,
     law: Law,
+    /// The caller's media address from the latest offer.
+    expected: watch::Sender<Option<std::net::SocketAddr>>,
 }
 
 /// What the media side tells the call.
@@ -223,6 +231,7 @@ impl Media {
     ) -> (Media, MediaChannels) {
         let stream = NEXT_STREAM.fetch_add(1, Ordering::Relaxed);
         let (remote_tx, remote_rx) = watch::channel(offer.remote);
+        let (expected_tx, expected) = watch::channel(offer.remote);
         let (events_tx, events) = mpsc::channel(64);
         let (pacer_tx, pacer_events) = mpsc::channel(16);
         let cancel = CancellationToken::new();
@@ -247,7 +256,7 @@ impl Media {
         }
         let receiver = Receiver {
             socket,
-            expected: offer.remote,
+            expected,
             telephone_event: negotiated.telephone_event,
             media_timeout: services.settings.media_timeout,
             remote: remote_tx,
@@ -261,6 +270,7 @@ impl Media {
                 stream,
                 cancel,
                 law: negotiated.law,
+                expected: expected_tx,
             },
             MediaChannels { events, pacer_events },
         )
@@ -361,6 +371,10 @@ async fn converse(
                                 answer.negotiated = new;
                                 on_hold = offer.is_hold();
                                 services.pacer.set_sending(media.stream, !on_hold);
+                                if offer.remote.is_some() && *media.expected.borrow() != offer.remote {
+                                    info!("the caller's media address changed");
+                                    media.expected.send_replace(offer.remote);
+                                }
                                 info!(on_hold, "new offer accepted");
                                 reply.accept(answer.sdp()).await;
                             }

@@ -73,13 +73,70 @@ pub struct ReceiveStats {
     pub malformed: AtomicU64,
 }
 
+/// Decides whose RTP is the caller's. Symmetric RTP answers where the caller's packets come
+/// from, but a stray sender must not steal the stream (a stale call on a reused port, a flood
+/// from elsewhere):
+/// - packets from the address the SDP announced are the caller's at once;
+/// - from another address, only after [`SourceLatch::LEARN_PACKETS`] packets in a row from it
+///   while nothing came from the SDP address (a caller behind a NAT that rewrote the port);
+/// - once latched, only that source counts, until a new offer says otherwise.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceLatch {
+    expected: Option<SocketAddr>,
+    latched: Option<SocketAddr>,
+    candidate: Option<(SocketAddr, u32)>,
+}
+
+impl SourceLatch {
+    /// One second of 20 ms packets.
+    pub const LEARN_PACKETS: u32 = 50;
+
+    pub fn new(expected: Option<SocketAddr>) -> SourceLatch {
+        SourceLatch {
+            expected,
+            latched: None,
+            candidate: None,
+        }
+    }
+
+    /// Whether a packet from `source` is the caller's.
+    pub fn accept(&mut self, source: SocketAddr) -> bool {
+        match self.latched {
+            Some(latched) => return latched == source,
+            None if self.expected == Some(source) => {
+                self.latched = Some(source);
+                return true;
+            }
+            None => {}
+        }
+        if self.expected.is_some_and(|e| e.ip() != source.ip()) {
+            return false;
+        }
+        let count = match self.candidate {
+            Some((candidate, n)) if candidate == source => n + 1,
+            _ => 1,
+        };
+        self.candidate = Some((source, count));
+        if count >= Self::LEARN_PACKETS {
+            self.latched = Some(source);
+            return true;
+        }
+        false
+    }
+
+    pub fn latched(&self) -> Option<SocketAddr> {
+        self.latched
+    }
+}
+
 /// How a call's receiver is set up.
 pub struct Receiver {
     pub socket: Arc<UdpSocket>,
-    /// The caller's media address from the SDP; packets from another IP address are dropped.
-    pub expected: Option<SocketAddr>,
+    /// The caller's media address from the SDP (changed by a new offer).
+    pub expected: watch::Receiver<Option<SocketAddr>>,
     pub telephone_event: Option<u8>,
     pub media_timeout: Duration,
+    /// Where the pacer sends: the SDP address, then the latched source.
     pub remote: watch::Sender<Option<SocketAddr>>,
     pub events: mpsc::Sender<MediaEvent>,
     pub stats: Arc<ReceiveStats>,
@@ -89,54 +146,125 @@ pub struct Receiver {
 impl Receiver {
     /// Reads until cancelled. Ends quietly; the socket closes when the last `Arc` goes.
     pub async fn run(self) {
+        let Receiver {
+            socket,
+            mut expected,
+            telephone_event,
+            media_timeout,
+            remote,
+            events,
+            stats,
+            cancel,
+        } = self;
         let mut decoder = TelephoneEventDecoder::new();
         let mut buf = vec![0u8; 2048];
-        let expected_ip = self.expected.map(|a| a.ip());
+        let mut latch = SourceLatch::new(*expected.borrow());
         loop {
             let received = tokio::select! {
-                _ = self.cancel.cancelled() => return,
-                r = tokio::time::timeout(self.media_timeout, self.recv_valid(&mut buf, expected_ip)) => r,
+                _ = cancel.cancelled() => return,
+                changed = expected.changed() => {
+                    if changed.is_err() {
+                        return;
+                    }
+                    // A new offer (re-INVITE) with another address: learn the source again.
+                    let now_expected = *expected.borrow_and_update();
+                    latch = SourceLatch::new(now_expected);
+                    remote.send_replace(now_expected);
+                    continue;
+                }
+                r = tokio::time::timeout(media_timeout, recv_from_caller(&socket, &stats, &mut buf, &mut latch)) => r,
             };
             let (len, source) = match received {
                 Ok(Some(datagram)) => datagram,
                 Ok(None) => return, // the socket failed: nothing more will come
                 Err(_elapsed) => {
-                    if self.events.send(MediaEvent::Silent).await.is_err() {
+                    if events.send(MediaEvent::Silent).await.is_err() {
                         return;
                     }
                     continue;
                 }
             };
-            if *self.remote.borrow() != Some(source) {
-                // Symmetric RTP: answer where the caller's packets really come from (a NAT may
-                // change the port the SDP announced).
-                self.remote.send_replace(Some(source));
+            if *remote.borrow() != Some(source) {
+                remote.send_replace(Some(source));
             }
             let Ok(packet) = rtp::packet::Packet::unmarshal(&mut &buf[..len]) else {
-                self.stats.malformed.fetch_add(1, Ordering::Relaxed);
+                stats.malformed.fetch_add(1, Ordering::Relaxed);
                 continue;
             };
-            if Some(packet.header.payload_type) == self.telephone_event {
+            if Some(packet.header.payload_type) == telephone_event {
                 if let Some(digit) = decoder.push(packet.header.timestamp, &packet.payload) {
-                    if self.events.send(MediaEvent::Dtmf(digit)).await.is_err() {
+                    if events.send(MediaEvent::Dtmf(digit)).await.is_err() {
                         return;
                     }
                 }
             }
         }
     }
+}
 
-    /// The next datagram from the caller's IP address; the rest is counted and dropped (a
-    /// flood from a wrong source neither reaches the call nor keeps its media alive).
-    async fn recv_valid(&self, buf: &mut [u8], expected_ip: Option<IpAddr>) -> Option<(usize, SocketAddr)> {
-        loop {
-            let (len, source) = self.socket.recv_from(buf).await.ok()?;
-            if expected_ip.is_some_and(|ip| ip != source.ip()) {
-                self.stats.from_wrong_source.fetch_add(1, Ordering::Relaxed);
-                continue;
-            }
-            self.stats.packets.fetch_add(1, Ordering::Relaxed);
-            return Some((len, source));
+/// The next datagram from the caller; the rest is counted and dropped (it neither reaches the
+/// call nor keeps its media alive).
+async fn recv_from_caller(
+    socket: &UdpSocket,
+    stats: &ReceiveStats,
+    buf: &mut [u8],
+    latch: &mut SourceLatch,
+) -> Option<(usize, SocketAddr)> {
+    loop {
+        let (len, source) = socket.recv_from(buf).await.ok()?;
+        if !latch.accept(source) {
+            stats.from_wrong_source.fetch_add(1, Ordering::Relaxed);
+            continue;
         }
+        stats.packets.fetch_add(1, Ordering::Relaxed);
+        return Some((len, source));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn addr(text: &str) -> SocketAddr {
+        text.parse().unwrap_or_else(|e| panic!("{text}: {e}"))
+    }
+
+    #[test]
+    fn the_sdp_address_wins_at_once_and_strays_never_steal_the_stream() {
+        let mut latch = SourceLatch::new(Some(addr("192.0.2.1:4000")));
+        for _ in 0..10 {
+            assert!(
+                !latch.accept(addr("192.0.2.1:5000")),
+                "a stray on the caller's IP is not learned yet"
+            );
+        }
+        assert!(latch.accept(addr("192.0.2.1:4000")));
+        for _ in 0..200 {
+            assert!(!latch.accept(addr("192.0.2.1:5000")), "latched: the stray is dropped");
+        }
+        assert!(!latch.accept(addr("198.51.100.9:4000")));
+        assert_eq!(latch.latched(), Some(addr("192.0.2.1:4000")));
+    }
+
+    #[test]
+    fn a_caller_behind_a_nat_is_learned_after_a_second_of_packets() {
+        let mut latch = SourceLatch::new(Some(addr("10.0.0.5:4000")));
+        assert!(!latch.accept(addr("203.0.113.7:61000")), "another IP is never learned");
+        let mut latch = SourceLatch::new(Some(addr("203.0.113.7:4000")));
+        let nat = addr("203.0.113.7:61000");
+        let accepted = (0..SourceLatch::LEARN_PACKETS).filter(|_| latch.accept(nat)).count();
+        assert_eq!(accepted, 1, "only the packet that completes the learning is accepted");
+        assert_eq!(latch.latched(), Some(nat));
+        // A different stray interrupting the learning starts it again.
+        let mut latch = SourceLatch::new(None);
+        for n in 0..100 {
+            let source = if n % 10 == 9 {
+                addr("127.0.0.1:7")
+            } else {
+                addr("127.0.0.1:8")
+            };
+            latch.accept(source);
+        }
+        assert_eq!(latch.latched(), None);
     }
 }

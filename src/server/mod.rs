@@ -54,6 +54,13 @@ pub struct Running {
 pub async fn start(config: Config) -> Result<Running, ServeError> {
     let peers = PeerAllowList::parse(&config.sip.trunk_peers)
         .map_err(|e| ServeError::Config(format!("sip.trunk_peers: {e}")))?;
+    let rtp_peers = match config.media.rtp_peers.is_empty() {
+        true => None,
+        false => Some(
+            PeerAllowList::parse(&config.media.rtp_peers)
+                .map_err(|e| ServeError::Config(format!("media.rtp_peers: {e}")))?,
+        ),
+    };
     let default_lang = Lang::from_code(&config.center.default_language).ok_or_else(|| {
         ServeError::Config(format!(
             "center.default_language: unknown language '{}'",
@@ -101,6 +108,7 @@ pub async fn start(config: Config) -> Result<Running, ServeError> {
     let settings = CallSettings {
         media_ip: config.media.ip,
         media_timeout: Duration::from_secs(config.media.timeout_seconds.max(1)),
+        rtp_peers,
         sla_calendar: config.center.sla_calendar.clone(),
         default_lang,
         answer_delay: Duration::from_millis(config.center.answer_delay_ms),
