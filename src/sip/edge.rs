@@ -82,6 +82,7 @@ impl SipEdge {
         let guarded = GuardedUdpSocket {
             socket,
             stats: Arc::clone(&stats.datagrams),
+            peers: settings.peers.clone(),
         };
         let udp = UdpConnection::from_socket(Arc::new(guarded), None, Some(token.child_token()))
             .await
@@ -180,10 +181,10 @@ impl Edge {
             reply_and_drain(tx, StatusCode::Forbidden, vec![]).await;
             return;
         }
-        if let Some(problem) = edge_problem(&tx) {
+        if let Some((status, problem, headers)) = edge_problem(&tx) {
             self.stats.bad_requests.fetch_add(1, Ordering::Relaxed);
-            info!(peer = %source, %method, problem = %problem.1, "refused a malformed request");
-            reply_and_drain(tx, problem.0, vec![]).await;
+            info!(peer = %source, %method, %problem, "refused a request");
+            reply_and_drain(tx, status, headers).await;
             return;
         }
         let in_dialog = matches!(tx.original.to_header().and_then(|t| t.tag()), Ok(Some(_)));
@@ -314,16 +315,25 @@ impl Edge {
     }
 }
 
-/// What our edge refuses that the stack would let through: the status and why.
-fn edge_problem(tx: &Transaction) -> Option<(StatusCode, String)> {
+/// The option tags we support in Require (RFC 3261 §8.2.2.3).
+const SUPPORTED_EXTENSIONS: [&str; 1] = ["timer"];
+
+/// What our edge refuses that the stack would let through: the status, why, and the headers
+/// the response needs.
+fn edge_problem(tx: &Transaction) -> Option<(StatusCode, String, Vec<Header>)> {
     let request = &tx.original;
     if request.version != Version::V2 {
-        return Some((StatusCode::VersionNotSupported, format!("version {}", request.version)));
+        return Some((
+            StatusCode::VersionNotSupported,
+            format!("version {}", request.version),
+            vec![],
+        ));
     }
-    if matches!(request.uri.scheme, Some(Scheme::Other(_))) && request.method != Method::Options {
+    if matches!(request.uri.scheme, Some(Scheme::Other(_))) {
         return Some((
             StatusCode::Other(416, "Unsupported URI Scheme".into()),
             "Request-URI scheme".into(),
+            vec![],
         ));
     }
     match request.cseq_header().and_then(|c| c.method()) {
@@ -332,14 +342,46 @@ fn edge_problem(tx: &Transaction) -> Option<(StatusCode, String)> {
             return Some((
                 StatusCode::Other(400, "Bad Request (CSeq method does not match)".into()),
                 "CSeq".into(),
+                vec![],
             ));
         }
     }
-    if request.method == Method::Invite && request.contact_header().is_err() {
-        return Some((
-            StatusCode::Other(400, "Bad Request (no Contact)".into()),
-            "Contact".into(),
-        ));
+    if !matches!(request.method, Method::Ack | Method::Cancel) {
+        let unsupported: Vec<String> = request
+            .headers
+            .iter()
+            .filter(|h| h.name().eq_ignore_ascii_case("Require"))
+            .flat_map(|h| h.value().split(',').map(|t| t.trim().to_string()).collect::<Vec<_>>())
+            .filter(|tag| !tag.is_empty() && !SUPPORTED_EXTENSIONS.contains(&tag.as_str()))
+            .collect();
+        if !unsupported.is_empty() {
+            let list = unsupported.join(", ");
+            return Some((
+                StatusCode::BadExtension,
+                format!("Require: {list}"),
+                vec![Header::Unsupported(list.into())],
+            ));
+        }
+    }
+    if request.method == Method::Invite {
+        if request.contact_header().is_err() {
+            return Some((
+                StatusCode::Other(400, "Bad Request (no Contact)".into()),
+                "Contact".into(),
+                vec![],
+            ));
+        }
+        let content_type = request
+            .header_value("Content-Type")
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        if !request.body.is_empty() && content_type.split(';').next().map(str::trim) != Some("application/sdp") {
+            return Some((
+                StatusCode::UnsupportedMediaType,
+                format!("body of type '{content_type}'"),
+                vec![Header::Accept("application/sdp".into())],
+            ));
+        }
     }
     None
 }

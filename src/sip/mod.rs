@@ -5,12 +5,14 @@
 //! - [`edge`]: the endpoint on UDP and TCP, the checks at our edge, the request loop.
 //! - [`leg`]: one inbound call's dialog as our own `CallLeg` and `LegEvent`s.
 //! - [`peers`]: the trunk peers allowed to call in.
+//! - [`raw`]: checks on the raw bytes, and minimal responses rsipstack cannot give.
 //! - [`sdp`]: offer/answer for G.711 and telephone-events.
 //! - [`udp_guard`]: the UDP socket wrapper that counts what is not SIP.
 
 pub mod edge;
 pub mod leg;
 pub mod peers;
+pub mod raw;
 pub mod sdp;
 pub mod udp_guard;
 

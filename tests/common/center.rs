@@ -61,6 +61,8 @@ pub struct Options {
     pub trunk_peers: Vec<String>,
     /// PostgreSQL instead of the default SQLite file.
     pub database_url: Option<String>,
+    /// Where RTP may go (empty: anywhere the SDP says).
+    pub rtp_peers: Vec<String>,
 }
 
 impl Default for Options {
@@ -71,6 +73,7 @@ impl Default for Options {
             answer_delay_ms: 0,
             trunk_peers: vec!["127.0.0.0/8".into()],
             database_url: None,
+            rtp_peers: Vec::new(),
         }
     }
 }
@@ -101,6 +104,7 @@ impl Center {
         config.paths.prompts = repo().join("prompts");
         config.paths.calendars = Some(calendars);
         config.paths.database_url = options.database_url;
+        config.media.rtp_peers = options.rtp_peers;
         let running = tsunagu::server::start(config)
             .await
             .unwrap_or_else(|e| panic!("the center does not start: {e}"));
