@@ -3,6 +3,7 @@
 //! reports into our own types, so its breaking releases touch nothing else.
 //!
 //! - [`edge`]: the endpoint on UDP and TCP, the checks at our edge, the request loop.
+//! - [`fuzzing`]: the datagram path without sockets, for the fuzz target and the garbage test.
 //! - [`leg`]: one inbound call's dialog as our own `CallLeg` and `LegEvent`s.
 //! - [`peers`]: the trunk peers allowed to call in.
 //! - [`raw`]: checks on the raw bytes, and minimal responses rsipstack cannot give.
@@ -10,6 +11,7 @@
 //! - [`udp_guard`]: the UDP socket wrapper that counts what is not SIP.
 
 pub mod edge;
+pub mod fuzzing;
 pub mod leg;
 pub mod peers;
 pub mod raw;
