@@ -164,3 +164,110 @@ fn sigterm_refuses_new_calls_and_lets_the_call_in_progress_finish() {
         "callers' numbers must not be logged:\n{log}"
     );
 }
+
+/// Waits for a log line containing `needle` (at most 20 s).
+#[allow(clippy::disallowed_methods)] // waits in real time for a real process
+fn wait_for_log(lines: &std::sync::mpsc::Receiver<String>, needle: &str) -> String {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+        match lines.recv_timeout(left) {
+            Ok(line) if line.contains(needle) => return line,
+            Ok(_) => continue,
+            Err(_) => break,
+        }
+    }
+    panic!("no log line with '{needle}'");
+}
+
+#[test]
+fn sighup_reloads_a_good_flow_and_keeps_the_last_good_one_when_the_new_one_is_broken() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let flows = dir.path().join("flows");
+    std::fs::create_dir_all(&flows).unwrap_or_else(|e| panic!("{e}"));
+    let shipped = std::fs::read_to_string(repo().join("ivr-flows/my-number.toml")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(flows.join("my-number.toml"), &shipped).unwrap_or_else(|e| panic!("{e}"));
+    let sip_port = free_udp_port();
+    let config = write_config(dir.path(), &flows, sip_port, free_udp_port());
+    let mut server = Command::new(common::tsunagu_bin())
+        .args(["serve", "--config", &config.to_string_lossy()])
+        .current_dir(repo())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let log = BufReader::new(server.stderr.take().unwrap_or_else(|| panic!("stderr")));
+    let (tx, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in log.lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    wait_for_log(&lines, "answering SIP on");
+    let hup = || {
+        let status = Command::new("kill")
+            .args(["-HUP", &server.id().to_string()])
+            .status()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(status.success());
+    };
+
+    // A broken flow: refused with its line, the last good one keeps answering.
+    std::fs::write(
+        flows.join("my-number.toml"),
+        shipped.replace("\"all_lines_busy\"", "\"all_lines_bsy\""),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    hup();
+    let refused = wait_for_log(&lines, "reload:");
+    assert!(
+        refused.contains("unknown prompt 'all_lines_bsy'") && refused.contains("last good version keeps running"),
+        "{refused}"
+    );
+    let call = |pause: &str| {
+        let phone = std::net::UdpSocket::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
+        let phone_port = phone.local_addr().unwrap_or_else(|e| panic!("{e}")).port().to_string();
+        Command::new("sipp")
+            .arg(format!("127.0.0.1:{sip_port}"))
+            .args([
+                "-sf",
+                &repo().join("tests/sipp/caller_hangs_up.xml").to_string_lossy(),
+                "-s",
+                "0120380366",
+            ])
+            .args([
+                "-key",
+                "caller",
+                "0311110000",
+                "-key",
+                "rtp_port",
+                &phone_port,
+                "-i",
+                "127.0.0.1",
+            ])
+            .args(["-p", &free_udp_port().to_string(), "-mp", &free_udp_port().to_string()])
+            .args(["-m", "1", "-d", pause, "-nostdin", "-timeout", "30s", "-timeout_error"])
+            .current_dir(dir.path())
+            .stdout(Stdio::null())
+            .status()
+            .unwrap_or_else(|e| panic!("sipp: {e}"))
+    };
+    assert!(call("1000").success(), "a call after the refused reload");
+
+    // A good flow: taken.
+    std::fs::write(
+        flows.join("my-number.toml"),
+        shipped.replace("periodic_seconds = 30", "periodic_seconds = 45"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    hup();
+    wait_for_log(&lines, "reloaded the flow and the calendars");
+    assert!(call("1000").success(), "a call after the reload");
+
+    let term = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(term.success());
+    assert!(server.wait().unwrap_or_else(|e| panic!("{e}")).success());
+}

@@ -7,7 +7,7 @@ mod common;
 use std::collections::HashSet;
 use std::time::Duration;
 
-use common::center::{Center, Hours, Options, find_prompt, kinds, phone, prompt_frames, sipp};
+use common::center::{Center, Hours, Options, find_prompt, kinds, phone, prompt_frames, sipp, sipp_tcp};
 use tokio::net::UdpSocket;
 use tsunagu::lang::Lang;
 
@@ -152,10 +152,9 @@ async fn with_one_line_a_second_concurrent_call_hears_all_lines_busy() {
     let (first_socket, first_port) = phone_socket().await;
     let first_phone = tokio::spawn(phone(first_socket, vec![(10, '1'), (30, '1')], Duration::from_secs(27)));
     let (sip, dir) = (center.sip(), center.dir.path().to_path_buf());
-    let first =
-        tokio::spawn(
-            async move { common::center::sipp_at(sip, &dir, "caller_hangs_up.xml", first_port, 25_000).await },
-        );
+    let first = tokio::spawn(async move {
+        common::center::sipp_at(sip, &dir, "caller_hangs_up.xml", first_port, 25_000, &[]).await
+    });
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(
         center.running.services.capacity.queued(),
@@ -284,7 +283,11 @@ async fn garbage_datagrams_are_dropped_and_counted_and_the_next_call_works() {
     assert!(listening.await.unwrap_or_default().len() > 50);
     let stats = &center.running.sip.stats;
     let unparsable = stats.datagrams.unparsable.load(std::sync::atomic::Ordering::Relaxed);
-    assert!(unparsable >= 18, "garbage counted: {unparsable}");
+    let refused = stats.datagrams.refused.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(
+        unparsable + refused >= 18,
+        "garbage counted: {unparsable} unparsable, {refused} refused"
+    );
     assert_eq!(center.calls_today().await.len(), 1, "garbage makes no call record");
 }
 
@@ -389,4 +392,110 @@ async fn call_records_and_the_report_work_on_postgresql_too() {
     let report = center.report_today().await;
     assert_eq!((report.received, report.offered, report.abandoned_in_ivr), (1, 1, 1));
     center.running.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_over_tcp_works_like_one_over_udp() {
+    let center = Center::start(Options::default()).await;
+    let (socket, port) = phone_socket().await;
+    let listening = tokio::spawn(phone(socket, vec![], Duration::from_secs(10)));
+    let (status, output) = sipp_tcp(&center, "caller_hangs_up.xml", port, 2500).await;
+    assert_eq!(status, Some(0), "a call over TCP:\n{output}");
+    let heard = listening.await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        find_prompt(&heard, &prompt_frames(Lang::Ja, "greeting"), 30).is_some(),
+        "the greeting over a TCP-signalled call"
+    );
+    let calls = center.calls_today().await;
+    assert_eq!(calls.len(), 1);
+    assert!(
+        kinds(&calls[0]).contains(&"ended:caller-bye;caller".to_string()),
+        "{:?}",
+        kinds(&calls[0])
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sip_info_digits_choose_the_language_and_a_reinvite_holds_and_resumes_the_call() {
+    let center = Center::start(Options::default()).await;
+    let (socket, port) = phone_socket().await;
+    let listening = tokio::spawn(phone(socket, vec![], Duration::from_secs(15)));
+    let (status, output) = sipp(&center, "caller_info_hold.xml", port, 0).await;
+    assert_eq!(
+        status,
+        Some(0),
+        "INFO answered 200, hold answered recvonly, resume answered sendrecv:\n{output}"
+    );
+    let heard = listening.await.unwrap_or_else(|e| panic!("{e}"));
+    let steps = kinds(&center.calls_today().await[0]);
+    assert!(
+        steps.contains(&"language:en".to_string()),
+        "INFO digits chose English: {steps:?}"
+    );
+    // On hold (sendonly from the caller) the center stops sending; on resume it goes on with
+    // the next sequence number and a timestamp that kept following the clock.
+    let gap = heard
+        .windows(2)
+        .map(|w| {
+            (
+                w[1].at - w[0].at,
+                w[0].packet.header.clone(),
+                w[1].packet.header.clone(),
+            )
+        })
+        .max_by_key(|(gap, _, _)| *gap)
+        .unwrap_or_else(|| panic!("nothing heard"));
+    assert!(
+        gap.0 >= Duration::from_millis(1000),
+        "no pause while on hold: longest gap {:?}",
+        gap.0
+    );
+    assert_eq!(gap.2.sequence_number, gap.1.sequence_number.wrapping_add(1));
+    let samples = gap.2.timestamp.wrapping_sub(gap.1.timestamp);
+    assert!(
+        samples >= 8000,
+        "the timestamp jumped only {samples} samples over a hold of {:?}",
+        gap.0
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_caller_whose_media_stops_is_hung_up_after_the_media_timeout() {
+    let center = Center::start(Options {
+        media_timeout_seconds: 2,
+        ..Options::default()
+    })
+    .await;
+    // A phone that never sends RTP (its socket stays open, so nothing bounces).
+    let (_silent_phone, port) = phone_socket().await;
+    let (status, output) = sipp(&center, "caller_waits_for_bye.xml", port, 0).await;
+    assert_eq!(
+        status,
+        Some(0),
+        "the center must send BYE when the media stops:\n{output}"
+    );
+    let steps = kinds(&center.calls_today().await[0]);
+    assert!(
+        steps.ends_with(&["abandoned:ivr".to_string(), "ended:center-bye;center".to_string()]),
+        "{steps:?}"
+    );
+    assert_eq!(center.settle().await, (0, 0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_caller_asking_for_session_timers_gets_them_with_itself_as_refresher() {
+    let center = Center::start(Options::default()).await;
+    let invite = request("INVITE", "INVITE", "SIP/2.0").replace(
+        "Max-Forwards: 70\r\n",
+        "Max-Forwards: 70\r\nSupported: timer\r\nSession-Expires: 1800\r\n",
+    );
+    let answer = exchange(&center, invite).await;
+    assert!(answer.starts_with("SIP/2.0 200"), "{answer}");
+    assert!(answer.contains("Session-Expires: 1800;refresher=uac"), "{answer}");
+    assert!(answer.contains("Require: timer"), "{answer}");
+    let plain = exchange(&center, request("INVITE", "INVITE", "SIP/2.0")).await;
+    assert!(
+        plain.starts_with("SIP/2.0 200") && !plain.contains("Session-Expires"),
+        "no timer unless asked:\n{plain}"
+    );
 }

@@ -497,6 +497,9 @@ impl Conversation<'_> {
                 }
                 IvrCommand::Record(step) => {
                     let (kind, detail) = cdr::from_step(&step);
+                    // One log line per state change, with the call id from the span; the
+                    // detail carries no personal data (language, reason, queue name).
+                    info!(step = kind, detail = %detail, "call step");
                     self.record.step(kind, detail);
                 }
             }

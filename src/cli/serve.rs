@@ -63,9 +63,35 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         "tsunagu: answering SIP on {} (udp, tcp), HTTP on {}",
         running.sip.udp_addr, running.http_addr
     );
-    shutdown_signal().await;
+    let mut reload = reload_signal();
+    let shutdown = shutdown_signal();
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => break,
+            Some(()) = reload.recv() => {
+                running.reload().await;
+            }
+        }
+    }
     running.shutdown().await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// SIGHUP: read the flows and calendars again.
+fn reload_signal() -> tokio::sync::mpsc::Receiver<()> {
+    let (tx, rx) = tokio::sync::mpsc::channel(1);
+    #[cfg(unix)]
+    if let Ok(mut hangup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+        tokio::spawn(async move {
+            while hangup.recv().await.is_some() {
+                if tx.send(()).await.is_err() {
+                    return;
+                }
+            }
+        });
+    }
+    rx
 }
 
 /// Ctrl-C or SIGTERM.

@@ -19,6 +19,14 @@ pub async fn calendars(
     dir: Option<&Path>,
     store: Option<&Store>,
 ) -> Result<(CalendarSet, Vec<InvalidCalendar>), String> {
+    let texts = calendar_sources(dir, store).await?;
+    let set = CalendarSet::new();
+    let problems = set.load_all(texts.iter().map(|s| (s.origin.as_str(), s.text.as_str())));
+    Ok((set, problems))
+}
+
+/// The calendar files in the order they apply: shipped, the folder's, the database's.
+pub async fn calendar_sources(dir: Option<&Path>, store: Option<&Store>) -> Result<Vec<CalendarSource>, String> {
     let mut texts = sources::builtin();
     if let Some(dir) = dir {
         texts.extend(
@@ -32,9 +40,7 @@ pub async fn calendars(
             text: rev.source,
         }));
     }
-    let set = CalendarSet::new();
-    let problems = set.load_all(texts.iter().map(|s| (s.origin.as_str(), s.text.as_str())));
-    Ok((set, problems))
+    Ok(texts)
 }
 
 /// The prompt audio; a file that does not load stops the start (a city's recording in the

@@ -49,6 +49,7 @@ pub struct Running {
     pub store: Store,
     calls: TaskTracker,
     grace: Duration,
+    config: Config,
 }
 
 pub async fn start(config: Config) -> Result<Running, ServeError> {
@@ -157,17 +158,58 @@ pub async fn start(config: Config) -> Result<Running, ServeError> {
         }
     });
     info!(sip = %sip.udp_addr, http = %http_addr, flow = %config.center.flow, "the center is answering");
+    let grace = Duration::from_secs(config.center.shutdown_grace_seconds);
     Ok(Running {
         sip,
         http_addr,
         services,
         store,
         calls,
-        grace: Duration::from_secs(config.center.shutdown_grace_seconds),
+        grace,
+        config,
     })
 }
 
 impl Running {
+    /// Reads the calendars (folder and database) and the flows again. What validates replaces
+    /// what ran; what does not is logged with its lines, and the last good version keeps
+    /// running. Calls in progress keep the flow they started with. Returns the problems.
+    pub async fn reload(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        match loading::calendar_sources(self.config.paths.calendars.as_deref(), Some(&self.store)).await {
+            Ok(sources) => {
+                let invalid = self
+                    .services
+                    .calendars
+                    .load_all(sources.iter().map(|s| (s.origin.as_str(), s.text.as_str())));
+                problems.extend(invalid.iter().map(ToString::to_string));
+            }
+            Err(e) => problems.push(e),
+        }
+        match loading::check_flows(
+            &self.config.paths.flows,
+            &self.services.prompts,
+            &self.services.calendars,
+        ) {
+            Ok((flows, flow_problems)) => {
+                problems.extend(flow_problems);
+                match flows.get(&self.config.center.flow) {
+                    Some(flow) if problems.is_empty() => {
+                        self.services.set_flow(Arc::clone(flow));
+                        info!(flow = %self.config.center.flow, "reloaded the flow and the calendars");
+                    }
+                    Some(_) => {}
+                    None => problems.push(format!("center.flow: no valid flow '{}'", self.config.center.flow)),
+                }
+            }
+            Err(e) => problems.push(e.to_string()),
+        }
+        for problem in &problems {
+            warn!("reload: {problem}; the last good version keeps running");
+        }
+        problems
+    }
+
     /// Stops taking calls (new INVITEs get 503), lets the calls in progress finish for up to
     /// the grace period, then stops the endpoint and writes what is left of the records.
     pub async fn shutdown(self) {

@@ -64,21 +64,8 @@ impl SipEdge {
     pub async fn start(settings: SipSettings, calls: mpsc::Sender<InboundCall>) -> Result<SipEdge, SipError> {
         let token = CancellationToken::new();
         let stats = Arc::new(SipStats::default());
-        let socket = tokio::net::UdpSocket::bind(settings.listen)
-            .await
-            .map_err(|source| SipError::Bind {
-                addr: settings.listen,
-                source,
-            })?;
-        let udp_addr = socket.local_addr().map_err(|source| SipError::Bind {
-            addr: settings.listen,
-            source,
-        })?;
-        // rsipstack binds TCP only inside serve() and never reads back a port 0, so we take the
-        // UDP port for TCP too and check here that it is free.
+        let (socket, udp_addr) = bind_udp_and_tcp_port(settings.listen).await?;
         let tcp_addr = udp_addr;
-        std::net::TcpListener::bind(tcp_addr).map_err(|source| SipError::Bind { addr: tcp_addr, source })?;
-
         let guarded = GuardedUdpSocket {
             socket,
             stats: Arc::clone(&stats.datagrams),
@@ -313,6 +300,26 @@ impl Edge {
             }
         }
     }
+}
+
+/// Binds the UDP socket on `listen` and makes sure the same port is free for TCP: rsipstack
+/// binds TCP only inside serve() and never reads back a port 0, so TCP takes the UDP port. With
+/// port 0 a port whose TCP side is taken is given back and another one tried.
+async fn bind_udp_and_tcp_port(listen: SocketAddr) -> Result<(tokio::net::UdpSocket, SocketAddr), SipError> {
+    let bind_error = |addr, source| SipError::Bind { addr, source };
+    let attempts = if listen.port() == 0 { 20 } else { 1 };
+    let mut last_error = None;
+    for _ in 0..attempts {
+        let socket = tokio::net::UdpSocket::bind(listen)
+            .await
+            .map_err(|e| bind_error(listen, e))?;
+        let addr = socket.local_addr().map_err(|e| bind_error(listen, e))?;
+        match std::net::TcpListener::bind(addr) {
+            Ok(_probe) => return Ok((socket, addr)),
+            Err(e) => last_error = Some(bind_error(addr, e)),
+        }
+    }
+    Err(last_error.unwrap_or_else(|| bind_error(listen, std::io::Error::from(std::io::ErrorKind::AddrInUse))))
 }
 
 /// The option tags we support in Require (RFC 3261 §8.2.2.3).

@@ -3,7 +3,7 @@
 
 use super::raw;
 use super::sdp::parse_offer;
-use crate::media::dtmf::{digit_from_info, TelephoneEventDecoder};
+use crate::media::dtmf::{TelephoneEventDecoder, digit_from_info};
 
 /// Runs one datagram through the edge's checks, the minimal-response builder, rsipstack's
 /// parser, the SDP offer parser (on the body) and the DTMF decoders.

@@ -63,6 +63,7 @@ pub struct Options {
     pub database_url: Option<String>,
     /// Where RTP may go (empty: anywhere the SDP says).
     pub rtp_peers: Vec<String>,
+    pub media_timeout_seconds: u64,
 }
 
 impl Default for Options {
@@ -74,6 +75,7 @@ impl Default for Options {
             trunk_peers: vec!["127.0.0.0/8".into()],
             database_url: None,
             rtp_peers: Vec::new(),
+            media_timeout_seconds: 10,
         }
     }
 }
@@ -95,7 +97,7 @@ impl Center {
         config.sip.trunk_peers = options.trunk_peers;
         config.http.listen = "127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}"));
         config.media.rtp_ports = [30000, 39999];
-        config.media.timeout_seconds = 10;
+        config.media.timeout_seconds = options.media_timeout_seconds;
         config.center.max_lines = options.max_lines;
         config.center.answer_delay_ms = options.answer_delay_ms;
         config.center.shutdown_grace_seconds = 2;
@@ -170,16 +172,30 @@ pub fn free_udp_port() -> u16 {
 
 /// Runs one sipp call with a scenario of tests/sipp. Returns sipp's exit status and output.
 pub async fn sipp(center: &Center, scenario: &str, phone_port: u16, pause_ms: u64) -> (Option<i32>, String) {
-    sipp_at(center.sip(), center.dir.path(), scenario, phone_port, pause_ms).await
+    sipp_at(center.sip(), center.dir.path(), scenario, phone_port, pause_ms, &[]).await
 }
 
-/// The same, for a task that cannot borrow the center.
+/// The same over TCP.
+pub async fn sipp_tcp(center: &Center, scenario: &str, phone_port: u16, pause_ms: u64) -> (Option<i32>, String) {
+    sipp_at(
+        center.sip(),
+        center.dir.path(),
+        scenario,
+        phone_port,
+        pause_ms,
+        &["-t", "t1"],
+    )
+    .await
+}
+
+/// The same, for a task that cannot borrow the center, with extra sipp arguments.
 pub async fn sipp_at(
     sip: SocketAddr,
     dir: &Path,
     scenario: &str,
     phone_port: u16,
     pause_ms: u64,
+    extra: &[&str],
 ) -> (Option<i32>, String) {
     let scenario = repo().join("tests/sipp").join(scenario);
     let err_file = dir.join(format!("sipp-{phone_port}-errors.log"));
@@ -215,6 +231,7 @@ pub async fn sipp_at(
             "-timeout_error",
         ])
         .args(["-trace_err", "-error_file", &err_file.to_string_lossy()])
+        .args(extra)
         .current_dir(dir)
         .kill_on_drop(true)
         .output()
@@ -233,6 +250,7 @@ pub async fn sipp_at(
 #[derive(Debug, Clone)]
 pub struct Heard {
     pub packet: Packet,
+    pub at: tokio::time::Instant,
 }
 
 /// The caller's phone: receives the center's RTP, sends 20 ms of silence back every 20 ms
@@ -259,7 +277,7 @@ pub async fn phone(socket: UdpSocket, keys: Vec<(usize, char)>, listen_for: Dura
                 let Ok((n, from)) = r else { return heard };
                 center_media = Some(from);
                 if let Ok(packet) = Packet::unmarshal(&mut &buf[..n]) {
-                    heard.push(Heard { packet });
+                    heard.push(Heard { packet, at: tokio::time::Instant::now() });
                 }
                 if let Some(&(after, key)) = keys.front() {
                     if heard.len() >= after {
