@@ -21,6 +21,25 @@ pub struct Config {
 pub struct SipConfig {
     pub listen: SocketAddr,
     pub trunk_peers: Vec<String>,
+    /// Digest credentials the trunk must present on INVITE (none: the allow-list only).
+    pub auth: Option<TrunkAuthConfig>,
+}
+
+#[derive(Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TrunkAuthConfig {
+    pub realm: String,
+    pub username: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for TrunkAuthConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TrunkAuthConfig")
+            .field("realm", &self.realm)
+            .field("username", &self.username)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -69,6 +88,7 @@ impl Default for SipConfig {
         SipConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 5060)),
             trunk_peers: vec!["127.0.0.0/8".into(), "::1".into()],
+            auth: None,
         }
     }
 }

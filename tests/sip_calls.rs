@@ -499,3 +499,39 @@ async fn a_caller_asking_for_session_timers_gets_them_with_itself_as_refresher()
         "no timer unless asked:\n{plain}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_carrier_with_the_right_digest_credentials_gets_in_and_a_wrong_password_does_not() {
+    let auth = Some(("tsunagu".to_string(), "carrier".to_string(), "s3cret".to_string()));
+    let center = Center::start(Options {
+        trunk_auth: auth,
+        ..Options::default()
+    })
+    .await;
+    let (socket, port) = phone_socket().await;
+    let listening = tokio::spawn(phone(socket, vec![], Duration::from_secs(10)));
+    let (sip, dir) = (center.sip(), center.dir.path().to_path_buf());
+    let right = ["-au", "carrier", "-ap", "s3cret"];
+    let (status, output) = common::center::sipp_at(sip, &dir, "caller_authenticates.xml", port, 2000, &right).await;
+    assert_eq!(status, Some(0), "challenged once, then in:\n{output}");
+    assert!(
+        listening.await.unwrap_or_default().len() > 50,
+        "the authenticated call hears the greeting"
+    );
+
+    let (_socket, port) = phone_socket().await;
+    let wrong = ["-au", "carrier", "-ap", "guess"];
+    let (status, output) = common::center::sipp_at(sip, &dir, "caller_wrong_password.xml", port, 2000, &wrong).await;
+    assert_eq!(status, Some(0), "a wrong password gets 401 again:\n{output}");
+    assert_eq!(
+        center
+            .running
+            .sip
+            .stats
+            .auth_failures
+            .load(std::sync::atomic::Ordering::Relaxed),
+        1
+    );
+    let calls = center.calls_today().await;
+    assert_eq!(calls.len(), 1, "a challenged INVITE makes no call record");
+}

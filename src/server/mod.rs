@@ -131,6 +131,11 @@ pub async fn start(config: Config) -> Result<Running, ServeError> {
         SipSettings {
             listen: config.sip.listen,
             peers,
+            auth: config.sip.auth.as_ref().map(|a| crate::sip::digest::TrunkCredentials {
+                realm: a.realm.clone(),
+                username: a.username.clone(),
+                password: a.password.clone(),
+            }),
         },
         calls_tx,
     )

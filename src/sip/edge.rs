@@ -19,6 +19,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
+use super::digest::{Check, Nonces, TrunkCredentials};
 use super::leg::{CallLeg, InboundCall, map_dialog_states};
 use super::peers::PeerAllowList;
 use super::sdp::{SdpError, parse_offer};
@@ -41,12 +42,15 @@ pub struct SipStats {
     pub forbidden_peers: AtomicU64,
     pub bad_requests: AtomicU64,
     pub invites: AtomicU64,
+    pub auth_failures: AtomicU64,
     pub options: AtomicU64,
 }
 
 pub struct SipSettings {
     pub listen: SocketAddr,
     pub peers: PeerAllowList,
+    /// Digest credentials required on INVITE, if any.
+    pub auth: Option<TrunkCredentials>,
 }
 
 /// A running SIP endpoint. Dropping it does not stop it: call [`SipEdge::shutdown`].
@@ -105,6 +109,8 @@ impl SipEdge {
             calls,
             tcp_addr,
             draining: Arc::clone(&draining),
+            auth: settings.auth,
+            nonces: Nonces::default(),
         };
         tokio::spawn(edge.run(incoming, token.clone()));
         info!(%udp_addr, %tcp_addr, "listening for SIP");
@@ -136,10 +142,12 @@ struct Edge {
     calls: mpsc::Sender<InboundCall>,
     tcp_addr: SocketAddr,
     draining: Arc<AtomicBool>,
+    auth: Option<TrunkCredentials>,
+    nonces: Nonces,
 }
 
 impl Edge {
-    async fn run(self, mut incoming: rsipstack::transaction::TransactionReceiver, token: CancellationToken) {
+    async fn run(mut self, mut incoming: rsipstack::transaction::TransactionReceiver, token: CancellationToken) {
         loop {
             let tx = tokio::select! {
                 _ = token.cancelled() => return,
@@ -149,7 +157,7 @@ impl Edge {
         }
     }
 
-    async fn request(&self, mut tx: Transaction) {
+    async fn request(&mut self, mut tx: Transaction) {
         let source = tx
             .connection
             .as_ref()
@@ -199,7 +207,22 @@ impl Edge {
                 ];
                 let _ = tx.reply_with(StatusCode::OK, headers, None).await;
             }
-            Method::Invite => self.invite(tx, source).await,
+            Method::Invite => {
+                if let Some(credentials) = &self.auth {
+                    let authorization = tx.original.header_value("Authorization");
+                    if let Check::Challenge(challenge) = self.nonces.check(credentials, authorization.as_deref(), now())
+                    {
+                        if authorization.is_some() {
+                            self.stats.auth_failures.fetch_add(1, Ordering::Relaxed);
+                            warn!(peer = %source, "INVITE with wrong credentials: 401");
+                        }
+                        let headers = vec![Header::WwwAuthenticate(challenge.into())];
+                        reply_and_drain(tx, StatusCode::Unauthorized, headers).await;
+                        return;
+                    }
+                }
+                self.invite(tx, source).await
+            }
             Method::Bye | Method::Cancel | Method::Info | Method::Update => {
                 reply_and_drain(tx, StatusCode::CallTransactionDoesNotExist, vec![]).await
             }
@@ -300,6 +323,12 @@ impl Edge {
             }
         }
     }
+}
+
+/// The edge reads the clock for nonce lifetimes.
+#[allow(clippy::disallowed_methods)]
+fn now() -> std::time::Instant {
+    std::time::Instant::now()
 }
 
 /// Binds the UDP socket on `listen` and makes sure the same port is free for TCP: rsipstack

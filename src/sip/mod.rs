@@ -2,6 +2,7 @@
 //! transactions and dialogs; this module is the only one that names it, and turns what it
 //! reports into our own types, so its breaking releases touch nothing else.
 //!
+//! - [`digest`]: optional digest authentication of the trunk's INVITEs.
 //! - [`edge`]: the endpoint on UDP and TCP, the checks at our edge, the request loop.
 //! - [`fuzzing`]: the datagram path without sockets, for the fuzz target and the garbage test.
 //! - [`leg`]: one inbound call's dialog as our own `CallLeg` and `LegEvent`s.
@@ -10,6 +11,7 @@
 //! - [`sdp`]: offer/answer for G.711 and telephone-events.
 //! - [`udp_guard`]: the UDP socket wrapper that counts what is not SIP.
 
+pub mod digest;
 pub mod edge;
 pub mod fuzzing;
 pub mod leg;

@@ -64,6 +64,8 @@ pub struct Options {
     /// Where RTP may go (empty: anywhere the SDP says).
     pub rtp_peers: Vec<String>,
     pub media_timeout_seconds: u64,
+    /// Digest credentials the trunk must present (realm, username, password).
+    pub trunk_auth: Option<(String, String, String)>,
 }
 
 impl Default for Options {
@@ -76,6 +78,7 @@ impl Default for Options {
             database_url: None,
             rtp_peers: Vec::new(),
             media_timeout_seconds: 10,
+            trunk_auth: None,
         }
     }
 }
@@ -98,6 +101,13 @@ impl Center {
         config.http.listen = "127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}"));
         config.media.rtp_ports = [30000, 39999];
         config.media.timeout_seconds = options.media_timeout_seconds;
+        config.sip.auth = options
+            .trunk_auth
+            .map(|(realm, username, password)| tsunagu::config::TrunkAuthConfig {
+                realm,
+                username,
+                password,
+            });
         config.center.max_lines = options.max_lines;
         config.center.answer_delay_ms = options.answer_delay_ms;
         config.center.shutdown_grace_seconds = 2;
