@@ -22,24 +22,7 @@ pub struct SipConfig {
     pub listen: SocketAddr,
     pub trunk_peers: Vec<String>,
     /// Digest credentials the trunk must present on INVITE (none: the allow-list only).
-    pub auth: Option<TrunkAuthConfig>,
-}
-
-#[derive(Clone, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct TrunkAuthConfig {
-    pub realm: String,
-    pub username: String,
-    pub password: String,
-}
-
-impl std::fmt::Debug for TrunkAuthConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TrunkAuthConfig")
-            .field("realm", &self.realm)
-            .field("username", &self.username)
-            .finish_non_exhaustive()
-    }
+    pub auth: Option<crate::sip::digest::TrunkCredentials>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -161,9 +144,7 @@ impl Config {
 
     pub fn parse(name: &str, text: &str) -> Result<Config, ConfigError> {
         toml::from_str(text).map_err(|e| {
-            let line = e
-                .span()
-                .map_or(1, |s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+            let line = e.span().map_or(1, |s| crate::text_lines::line_of(text, s.start));
             ConfigError::Invalid {
                 path: name.to_string(),
                 line,

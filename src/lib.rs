@@ -12,6 +12,7 @@
 //! - [`report`]: reports from call records (the daily answer rate).
 //! - [`server`]: `tsunagu serve`: loading, checking and running everything.
 //! - [`sip`]: the SIP trunk edge (rsipstack behind our own types) and SDP.
+//! - [`text_lines`]: line numbers for messages about data files.
 //! - [`store`]: the database (SQLite by default, PostgreSQL for production); the only module
 //!   that names sqlx.
 //!
@@ -29,3 +30,4 @@ pub mod report;
 pub mod server;
 pub mod sip;
 pub mod store;
+pub mod text_lines;

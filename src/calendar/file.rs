@@ -162,8 +162,7 @@ struct Checker<'a> {
 
 impl Checker<'_> {
     fn line_of(&self, offset: usize) -> usize {
-        let end = offset.min(self.source.len());
-        self.source.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
+        crate::text_lines::line_of(self.source, offset)
     }
 
     fn problem(&mut self, span: Range<usize>, message: impl Into<String>) {

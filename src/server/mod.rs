@@ -131,11 +131,7 @@ pub async fn start(config: Config) -> Result<Running, ServeError> {
         SipSettings {
             listen: config.sip.listen,
             peers,
-            auth: config.sip.auth.as_ref().map(|a| crate::sip::digest::TrunkCredentials {
-                realm: a.realm.clone(),
-                username: a.username.clone(),
-                password: a.password.clone(),
-            }),
+            auth: config.sip.auth.clone(),
         },
         calls_tx,
     )

@@ -9,8 +9,9 @@ use rsipstack::sip::Method;
 use rsipstack::sip::headers::typed::Authorization;
 use rsipstack::sip::services::DigestGenerator;
 
-/// The credentials the trunk peer must present.
-#[derive(Clone, PartialEq, Eq)]
+/// The credentials the trunk peer must present (`[sip.auth]` in the configuration).
+#[derive(Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TrunkCredentials {
     pub realm: String,
     pub username: String,

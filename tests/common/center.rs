@@ -101,13 +101,14 @@ impl Center {
         config.http.listen = "127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}"));
         config.media.rtp_ports = [30000, 39999];
         config.media.timeout_seconds = options.media_timeout_seconds;
-        config.sip.auth = options
-            .trunk_auth
-            .map(|(realm, username, password)| tsunagu::config::TrunkAuthConfig {
-                realm,
-                username,
-                password,
-            });
+        config.sip.auth =
+            options
+                .trunk_auth
+                .map(|(realm, username, password)| tsunagu::sip::digest::TrunkCredentials {
+                    realm,
+                    username,
+                    password,
+                });
         config.center.max_lines = options.max_lines;
         config.center.answer_delay_ms = options.answer_delay_ms;
         config.center.shutdown_grace_seconds = 2;
