@@ -2,6 +2,7 @@
 //! contact center — SIP trunk, IVR, queues and agents, recordings, bookings and reports.
 //!
 //! # Layout
+//! - [`catalogue`]: the prompt texts in 8 languages (rust-i18n data) and composed messages.
 //! - [`call`]: one task per call, driving the IVR over the SIP leg and the media.
 //! - [`calendar`]: opening calendars, Japanese holidays, "are we open now, and if not, why".
 //! - [`cdr`]: the kinds of steps a call detail record holds.
@@ -19,8 +20,13 @@
 //! The binary (`src/main.rs`) is glue: command-line parsing and the edges (clock, files,
 //! database URL) around these modules.
 
+// The prompt catalogue, compiled in from prompts/catalogue/*.yml. No fallback language: a
+// missing text must be found by the tests, not hidden by another language.
+rust_i18n::i18n!("prompts/catalogue");
+
 pub mod calendar;
 pub mod call;
+pub mod catalogue;
 pub mod cdr;
 pub mod config;
 pub mod ivr;

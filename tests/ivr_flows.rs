@@ -258,9 +258,16 @@ fn out_of_hours_the_caller_hears_why_in_the_chosen_language() {
         }
         _ => panic!("no closed record in {out:?}"),
     }
+    let heard = played(&out);
+    let whole: Vec<&String> = heard.iter().filter(|p| !p.starts_with("frag.")).collect();
     assert_eq!(
-        played(&out),
+        whole,
         ["closed_holiday@es", "opening_hours@es", "loss_theft@es", "goodbye@es"]
+    );
+    // Between the reason and the hours: "we open again tomorrow at 9", composed in Spanish.
+    assert!(
+        heard.contains(&"frag.day.tomorrow@es".to_string()) && heard.contains(&"frag.hour.9@es".to_string()),
+        "{heard:?}"
     );
     assert_eq!(
         call.finished(30),

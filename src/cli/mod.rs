@@ -2,6 +2,7 @@
 
 mod calendar;
 mod flows;
+mod prompts;
 mod report;
 mod serve;
 
@@ -44,6 +45,11 @@ enum Command {
         #[command(subcommand)]
         command: FlowsCommand,
     },
+    /// Prompts: the speech texts of the catalogue, and which audio each language has.
+    Prompts {
+        #[command(subcommand)]
+        command: PromptsCommand,
+    },
     /// Reports from the call records.
     Report {
         #[command(subcommand)]
@@ -62,6 +68,18 @@ enum Command {
 enum FlowsCommand {
     /// Validate every flow against the prompts and calendars; problems as FILE: line N: … (exit 1).
     Check(serve::ServeArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum PromptsCommand {
+    /// Per language: which prompts are recorded, generated, stand-in or missing, and which texts
+    /// await native review; exit 1 when a flow uses a missing prompt.
+    Check(serve::ServeArgs),
+    /// Print `id<TAB>speech text` of every prompt and fragment of a language (for the generator).
+    Texts {
+        #[arg(long)]
+        lang: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -111,6 +129,12 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         Command::Flows {
             command: FlowsCommand::Check(args),
         } => flows::check(args).await,
+        Command::Prompts {
+            command: PromptsCommand::Check(args),
+        } => prompts::check(args).await,
+        Command::Prompts {
+            command: PromptsCommand::Texts { lang },
+        } => prompts::texts(&lang),
         Command::Report {
             command: ReportCommand::Daily { date, format, args },
         } => report::daily(args, date, format).await,

@@ -11,6 +11,7 @@ use jiff::civil::DateTime;
 use super::flow::{Flow, Menu, Node, NodeId, PromptRef};
 use crate::calendar::rules::ClosureCategory;
 use crate::calendar::{CalendarSet, ClosedReason, OpenState};
+use crate::catalogue::compose;
 use crate::lang::Lang;
 use crate::media::dtmf::Digit;
 
@@ -153,7 +154,8 @@ pub struct Runner {
     started: Option<(Instant, DateTime)>,
     waiting: Waiting,
     menu_attempts: u8,
-    closed: Option<ClosedReason>,
+    /// Why it was closed, when it opens next, and the local time it was checked at.
+    closed: Option<(ClosedReason, Option<DateTime>, Option<DateTime>)>,
 }
 
 impl Runner {
@@ -293,13 +295,13 @@ impl Runner {
                                 reason: reason.describe(),
                                 next_opening,
                             }));
-                            self.closed = Some(reason);
+                            self.closed = Some((reason, next_opening, self.local_time(now)));
                             at = *closed;
                         }
                     }
                 }
                 Node::ClosedMessage { reasons, then, .. } => {
-                    let reason_prompt = match &self.closed {
+                    let reason_prompt = match self.closed.as_ref().map(|c| &c.0) {
                         Some(ClosedReason::NationalHoliday(_)) => &reasons.holiday,
                         Some(ClosedReason::RecurringClosure {
                             category: ClosureCategory::YearEnd,
@@ -311,6 +313,12 @@ impl Runner {
                         _ => &reasons.outside_hours,
                     };
                     let mut prompts = vec![reason_prompt.clone()];
+                    // "We open again tomorrow at 9:00", composed in the caller's language.
+                    if let Some((_, Some(next), Some(checked_at))) = &self.closed {
+                        if let Some(composed) = compose::next_opening(self.lang, *checked_at, *next) {
+                            prompts.extend(composed.fragments.into_iter().map(|id| PromptRef { id, lang: None }));
+                        }
+                    }
                     prompts.extend(then.iter().cloned());
                     out.push(IvrCommand::Play {
                         prompts: self.resolve(&prompts),

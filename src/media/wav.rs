@@ -24,6 +24,9 @@ pub const MAX_PROMPT_SECONDS: u32 = 600;
 /// Reads a prompt and returns it as 8 kHz 16-bit samples.
 pub fn load_8k(path: &Path) -> Result<Vec<i16>, WavError> {
     let name = path.display().to_string();
+    if let Some(samples) = g711_wav(path, &name)? {
+        return check_length(samples, name);
+    }
     let mut reader = hound::WavReader::open(path).map_err(|source| WavError::Read {
         path: name.clone(),
         source,
@@ -54,10 +57,14 @@ pub fn load_8k(path: &Path) -> Result<Vec<i16>, WavError> {
         48000 => decimate(&samples, 6),
         rate => return Err(format_error(format!("{rate} Hz"))),
     };
-    if resampled.is_empty() {
+    check_length(resampled, name)
+}
+
+fn check_length(samples: Vec<i16>, name: String) -> Result<Vec<i16>, WavError> {
+    if samples.is_empty() {
         return Err(WavError::Empty { path: name });
     }
-    let seconds = resampled.len() as f64 / 8000.0;
+    let seconds = samples.len() as f64 / 8000.0;
     if seconds > f64::from(MAX_PROMPT_SECONDS) {
         return Err(WavError::TooLong {
             path: name,
@@ -65,7 +72,54 @@ pub fn load_8k(path: &Path) -> Result<Vec<i16>, WavError> {
             limit: MAX_PROMPT_SECONDS,
         });
     }
-    Ok(resampled)
+    Ok(samples)
+}
+
+/// A G.711 WAV file (format 7 µ-law or 6 A-law, 8 kHz mono), which hound does not read: the
+/// RIFF chunks are walked here. `None` when the file is not G.711 (hound takes it from there).
+fn g711_wav(path: &Path, name: &str) -> Result<Option<Vec<i16>>, WavError> {
+    let bytes = std::fs::read(path).map_err(|e| WavError::Read {
+        path: name.to_string(),
+        source: hound::Error::IoError(e),
+    })?;
+    if bytes.len() < 12 || &bytes[0..4] != b"RIFF" || &bytes[8..12] != b"WAVE" {
+        return Ok(None);
+    }
+    let format_error = |what: String| WavError::Format {
+        path: name.to_string(),
+        what,
+    };
+    let mut at = 12;
+    let mut law = None;
+    while at + 8 <= bytes.len() {
+        let id = &bytes[at..at + 4];
+        let size = u32::from_le_bytes([bytes[at + 4], bytes[at + 5], bytes[at + 6], bytes[at + 7]]) as usize;
+        let body = &bytes[at + 8..(at + 8 + size).min(bytes.len())];
+        if id == b"fmt " && body.len() >= 16 {
+            let tag = u16::from_le_bytes([body[0], body[1]]);
+            let channels = u16::from_le_bytes([body[2], body[3]]);
+            let rate = u32::from_le_bytes([body[4], body[5], body[6], body[7]]);
+            law = match tag {
+                7 => Some(g711::Law::Ulaw),
+                6 => Some(g711::Law::Alaw),
+                _ => return Ok(None),
+            };
+            if channels != 1 || rate != 8000 {
+                return Err(format_error(format!("G.711 with {channels} channels at {rate} Hz")));
+            }
+        }
+        if id == b"data" {
+            let Some(law) = law else {
+                return Err(format_error("data before the format chunk".to_string()));
+            };
+            return Ok(Some(law.decode(body)));
+        }
+        at += 8 + size + size % 2; // chunks are padded to an even size
+    }
+    match law {
+        Some(_) => Err(format_error("no data chunk".to_string())),
+        None => Ok(None),
+    }
 }
 
 /// Low-pass filters below the new Nyquist frequency (4 kHz) and keeps every `factor`th sample.
@@ -194,6 +248,37 @@ mod tests {
                 .to_string()
                 .contains("text.wav: cannot read")
         );
+    }
+
+    #[test]
+    fn g711_wav_files_load_as_they_are() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let samples: Vec<i16> = tone(8000, 440.0, 0.5);
+        for (tag, law) in [(7u16, g711::Law::Ulaw), (6u16, g711::Law::Alaw)] {
+            let data = law.encode(&samples);
+            let mut file = Vec::new();
+            file.extend_from_slice(b"RIFF");
+            file.extend_from_slice(&(4 + 8 + 18 + 8 + data.len() as u32).to_le_bytes());
+            file.extend_from_slice(b"WAVEfmt ");
+            file.extend_from_slice(&18u32.to_le_bytes());
+            for v in [tag, 1] {
+                file.extend_from_slice(&v.to_le_bytes());
+            }
+            file.extend_from_slice(&8000u32.to_le_bytes());
+            file.extend_from_slice(&8000u32.to_le_bytes());
+            for v in [1u16, 8, 0] {
+                file.extend_from_slice(&v.to_le_bytes());
+            }
+            file.extend_from_slice(b"data");
+            file.extend_from_slice(&(data.len() as u32).to_le_bytes());
+            file.extend_from_slice(&data);
+            let path = dir.path().join(format!("g711-{tag}.wav"));
+            std::fs::write(&path, &file).unwrap_or_else(|e| panic!("{e}"));
+            let loaded = load_8k(&path).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(loaded, law.decode(&data), "format {tag}");
+            // Encoding again gives the same bytes: a G.711 prompt is played as it was recorded.
+            assert_eq!(law.encode(&loaded), data);
+        }
     }
 
     #[test]

@@ -353,6 +353,7 @@ async fn press(socket: &UdpSocket, to: SocketAddr, key: char, seq: &mut u16, ts:
 /// The frames a prompt is sent as (PCMU), from the same files the center plays.
 pub fn prompt_frames(lang: tsunagu::lang::Lang, id: &str) -> Vec<Vec<u8>> {
     let path: &Path = &repo().join("prompts").join(lang.code()).join(format!("{id}.wav"));
+    assert!(path.exists(), "no audio {}", path.display());
     let samples = tsunagu::media::wav::load_8k(path).unwrap_or_else(|e| panic!("{e}"));
     tsunagu::media::wav::frames(&samples, tsunagu::media::g711::Law::Ulaw)
         .into_iter()
