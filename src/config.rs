@@ -49,6 +49,8 @@ pub struct CenterConfig {
     pub max_queue: usize,
     pub sla_calendar: String,
     pub default_language: String,
+    /// A prompt missing in the caller's language is played in this one (and reported).
+    pub prompt_fallback_language: String,
     pub short_abandon_seconds: u32,
     pub toll_free_numbers: Vec<String>,
     pub fallback_numbers: Vec<String>,
@@ -103,6 +105,7 @@ impl Default for CenterConfig {
             max_queue: 50,
             sla_calendar: "call-center".into(),
             default_language: "ja".into(),
+            prompt_fallback_language: "en".into(),
             short_abandon_seconds: 5,
             toll_free_numbers: vec!["0120380366".into(), "+81120380366".into()],
             fallback_numbers: vec!["05033105907".into(), "+815033105907".into()],

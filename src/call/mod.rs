@@ -35,6 +35,8 @@ pub struct CallSettings {
     /// The calendar that decides whether a call arrived in hours (for the answer rate).
     pub sla_calendar: String,
     pub default_lang: Lang,
+    /// The language a prompt missing in the caller's language is played in.
+    pub prompt_fallback: Lang,
     /// How long the call rings (180) before the IVR answers; 0 answers at once.
     pub answer_delay: Duration,
     /// Dialed numbers of the toll-free line and of the fallback line (CC-LINE).
@@ -67,6 +69,8 @@ pub struct CallServices {
     pub capacity: Arc<Capacity>,
     pub recorder: Recorder,
     pub rtp_stats: Arc<ReceiveStats>,
+    /// Prompts played in the fallback language because the caller's was missing.
+    pub prompt_fallbacks: std::sync::atomic::AtomicU64,
 }
 
 impl CallServices {
@@ -91,6 +95,7 @@ impl CallServices {
             capacity,
             recorder,
             rtp_stats: Arc::default(),
+            prompt_fallbacks: Default::default(),
         }
     }
 

@@ -507,15 +507,18 @@ impl Conversation<'_> {
         None
     }
 
-    /// The frames of a prompt in the call's law; a prompt missing in a language falls back to
-    /// Japanese, then English, and is reported, never silence.
+    /// The frames of a prompt in the call's law; a prompt missing in a language falls back to the
+    /// configured fallback language (then Japanese), is logged and counted, never silence.
     fn frames(&self, prompt: &PromptPlay) -> Option<Arc<[Bytes]>> {
         let store = &self.services.prompts;
         let law = self.media.law;
         if let Some(p) = store.get(prompt.lang, &prompt.id) {
             return Some(p.frames(law));
         }
-        for fallback in [Lang::Ja, Lang::En] {
+        self.services
+            .prompt_fallbacks
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        for fallback in [self.services.settings.prompt_fallback, Lang::Ja] {
             if let Some(p) = store.get(fallback, &prompt.id) {
                 warn!(prompt = %prompt.id, lang = %prompt.lang, %fallback, "prompt missing in this language: fallback");
                 return Some(p.frames(law));

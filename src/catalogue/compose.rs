@@ -6,14 +6,26 @@
 
 use jiff::civil::{DateTime, Weekday};
 
-use super::{lookup, speech, text};
+use super::{lookup, spoken, text};
 use crate::lang::Lang;
 
-/// A composed message: the fragments to play (their ids) and the text to show.
+/// A composed message: the fragments to play (their ids, in `audio_lang`) and the text to show
+/// (in the caller's language).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Composed {
     pub fragments: Vec<String>,
+    pub audio_lang: Lang,
     pub text: String,
+}
+
+/// The language whose audio a language's callers hear: itself, unless its audio is a stand-in
+/// (Tagalog has no voice, so its callers hear English; `compose.audio_language` in the
+/// catalogue). A composed message is then put together in that language's order and fragments,
+/// so a Tagalog caller hears a whole English sentence rather than English words in Tagalog order.
+pub fn audio_language(lang: Lang) -> Lang {
+    lookup(lang, "compose.audio_language")
+        .and_then(|code| Lang::from_code(&code))
+        .unwrap_or(lang)
 }
 
 /// The largest number the count fragments cover (positions and minutes).
@@ -23,6 +35,17 @@ pub const MAX_COUNT: u32 = 60;
 /// the opening is more than six days away (a weekday name would be ambiguous); the caller then
 /// hears the regular hours instead.
 pub fn next_opening(lang: Lang, now: DateTime, at: DateTime) -> Option<Composed> {
+    let audio = audio_language(lang);
+    let text = assemble(lang, next_opening_pieces(lang, now, at)?).text;
+    let fragments = assemble(audio, next_opening_pieces(audio, now, at)?).fragments;
+    Some(Composed {
+        fragments,
+        audio_lang: audio,
+        text,
+    })
+}
+
+fn next_opening_pieces(lang: Lang, now: DateTime, at: DateTime) -> Option<Vec<String>> {
     let days_ahead = (at.date() - now.date()).get_days();
     let day = match days_ahead {
         0 => "frag.day.today".to_string(),
@@ -48,7 +71,7 @@ pub fn next_opening(lang: Lang, now: DateTime, at: DateTime) -> Option<Composed>
         };
         pieces.push(id);
     }
-    Some(assemble(lang, pieces))
+    Some(pieces)
 }
 
 /// "You are number N in line."
@@ -65,16 +88,25 @@ fn counted(lang: Lang, message: &str, n: u32) -> Option<Composed> {
     if !(1..=MAX_COUNT).contains(&n) {
         return None;
     }
-    let pieces = order(lang, message)
-        .iter()
-        .filter_map(|token| match token.as_str() {
-            "before" => Some(format!("frag.{message}.before")),
-            "count" => Some(format!("frag.count.{n}")),
-            "after" => Some(format!("frag.{message}.after")),
-            _ => None,
-        })
-        .collect();
-    Some(assemble(lang, pieces))
+    let pieces = |lang: Lang| -> Vec<String> {
+        order(lang, message)
+            .iter()
+            .filter_map(|token| match token.as_str() {
+                "before" => Some(format!("frag.{message}.before")),
+                "count" => Some(format!("frag.count.{n}")),
+                "after" => Some(format!("frag.{message}.after")),
+                _ => None,
+            })
+            .collect()
+    };
+    let audio = audio_language(lang);
+    let text = assemble(lang, pieces(lang)).text;
+    let fragments = assemble(audio, pieces(audio)).fragments;
+    Some(Composed {
+        fragments,
+        audio_lang: audio,
+        text,
+    })
 }
 
 /// Every fragment id the composed messages can use (what the generator must make audio for).
@@ -126,7 +158,7 @@ fn assemble(lang: Lang, pieces: Vec<String>) -> Composed {
             continue;
         }
         // Only what is spoken has audio (a closing "." is text only).
-        if speech(lang, &id).is_some_and(|s| !s.trim().is_empty()) {
+        if spoken(lang, &id).is_some() {
             fragments.push(id);
         }
         if piece == "." && out.ends_with('.') {
@@ -138,7 +170,11 @@ fn assemble(lang: Lang, pieces: Vec<String>) -> Composed {
         }
         out.push_str(piece);
     }
-    Composed { fragments, text: out }
+    Composed {
+        fragments,
+        audio_lang: lang,
+        text: out,
+    }
 }
 
 fn weekday_key(weekday: Weekday) -> &'static str {
@@ -226,6 +262,18 @@ mod tests {
         assert!(hour_at < day_at, "{vi:?}");
         // Too far ahead for a weekday name.
         assert_eq!(next_opening(Lang::En, now, datetime(2026, 12, 4, 9, 0, 0, 0)), None);
+    }
+
+    #[test]
+    fn tagalog_callers_hear_a_whole_english_sentence_while_staff_read_tagalog() {
+        let now = datetime(2026, 11, 22, 22, 0, 0, 0);
+        let tuesday = datetime(2026, 11, 24, 9, 0, 0, 0);
+        let tl = next_opening(Lang::Tl, now, tuesday).unwrap_or_else(|| panic!("composed"));
+        let en = next_opening(Lang::En, now, tuesday).unwrap_or_else(|| panic!("composed"));
+        assert_eq!(tl.audio_lang, Lang::En);
+        assert_eq!(tl.fragments, en.fragments);
+        assert_ne!(tl.text, en.text, "the text stays Tagalog: {}", tl.text);
+        assert_eq!(audio_language(Lang::Ja), Lang::Ja);
     }
 
     #[test]

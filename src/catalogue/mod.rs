@@ -51,6 +51,11 @@ pub fn speech(lang: Lang, id: &str) -> Option<Cow<'static, str>> {
     lookup(lang, &format!("{}.speech", key_of(id)))
 }
 
+/// The speech text, when there is something to say (a lone "." has no audio).
+pub fn spoken(lang: Lang, id: &str) -> Option<Cow<'static, str>> {
+    speech(lang, id).filter(|s| s.chars().any(char::is_alphanumeric))
+}
+
 /// Whether a native speaker has reviewed the text of a prompt in a language.
 pub fn reviewed(lang: Lang, id: &str) -> bool {
     lookup(lang, &format!("{}.reviewed", key_of(id))).is_some_and(|v| v == "yes")

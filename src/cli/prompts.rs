@@ -21,7 +21,7 @@ pub fn texts(lang: &str) -> anyhow::Result<ExitCode> {
         .map(|s| s.to_string())
         .chain(compose::fragment_ids());
     for id in ids {
-        if let Some(speech) = catalogue::speech(lang, &id).filter(|s| !s.trim().is_empty()) {
+        if let Some(speech) = catalogue::spoken(lang, &id) {
             writeln!(out, "{id}\t{}", speech.trim())?;
         }
     }
@@ -56,7 +56,7 @@ pub async fn check(args: ServeArgs) -> anyhow::Result<ExitCode> {
         let mut counts = std::collections::BTreeMap::<&str, Vec<String>>::new();
         let fragments = compose::fragment_ids()
             .into_iter()
-            .filter(|id| catalogue::speech(lang, id).is_some_and(|t| !t.trim().is_empty()));
+            .filter(|id| catalogue::spoken(compose::audio_language(lang), id).is_some());
         for id in catalogue::PROMPT_IDS.iter().map(|s| s.to_string()).chain(fragments) {
             counts.entry(source_of(&root, lang, &id)).or_default().push(id);
         }

@@ -316,7 +316,8 @@ impl Runner {
                     // "We open again tomorrow at 9:00", composed in the caller's language.
                     if let Some((_, Some(next), Some(checked_at))) = &self.closed {
                         if let Some(composed) = compose::next_opening(self.lang, *checked_at, *next) {
-                            prompts.extend(composed.fragments.into_iter().map(|id| PromptRef { id, lang: None }));
+                            let lang = Some(composed.audio_lang);
+                            prompts.extend(composed.fragments.into_iter().map(|id| PromptRef { id, lang }));
                         }
                     }
                     prompts.extend(then.iter().cloned());

@@ -67,6 +67,11 @@ async fn metrics(State(state): State<HttpState>) -> String {
         calls.capacity.lines_in_use() as u64,
     );
     metric("queued", "callers waiting in the queue", calls.capacity.queued() as u64);
+    metric(
+        "prompt_fallbacks_total",
+        "prompts played in the fallback language (missing in the caller's)",
+        calls.prompt_fallbacks.load(Ordering::Relaxed),
+    );
     let pacer = &calls.pacer.stats;
     metric(
         "rtp_packets_sent_total",

@@ -68,6 +68,12 @@ pub async fn start(config: Config) -> Result<Running, ServeError> {
             config.center.default_language
         ))
     })?;
+    let prompt_fallback = Lang::from_code(&config.center.prompt_fallback_language).ok_or_else(|| {
+        ServeError::Config(format!(
+            "center.prompt_fallback_language: unknown language '{}'",
+            config.center.prompt_fallback_language
+        ))
+    })?;
     let [first_port, last_port] = config.media.rtp_ports;
     if first_port == 0 || last_port <= first_port {
         return Err(ServeError::Config(format!(
@@ -112,6 +118,7 @@ pub async fn start(config: Config) -> Result<Running, ServeError> {
         rtp_peers,
         sla_calendar: config.center.sla_calendar.clone(),
         default_lang,
+        prompt_fallback,
         answer_delay: Duration::from_millis(config.center.answer_delay_ms),
         toll_free_numbers: config.center.toll_free_numbers.clone(),
         fallback_numbers: config.center.fallback_numbers.clone(),
