@@ -119,6 +119,66 @@ impl HolidayName {
         }
     }
 
+    /// A stable key for catalogues and records (`labour_thanksgiving_day`).
+    pub fn key(self) -> &'static str {
+        use HolidayName::*;
+        match self {
+            NewYearsDay => "new_years_day",
+            ComingOfAgeDay => "coming_of_age_day",
+            NationalFoundationDay => "national_foundation_day",
+            EmperorsBirthday => "emperors_birthday",
+            VernalEquinoxDay => "vernal_equinox_day",
+            ShowaDay => "showa_day",
+            GreeneryDay => "greenery_day",
+            ConstitutionMemorialDay => "constitution_memorial_day",
+            ChildrensDay => "childrens_day",
+            MarineDay => "marine_day",
+            MountainDay => "mountain_day",
+            RespectForTheAgedDay => "respect_for_the_aged_day",
+            AutumnalEquinoxDay => "autumnal_equinox_day",
+            HealthAndSportsDay => "health_and_sports_day",
+            SportsDay => "sports_day",
+            CultureDay => "culture_day",
+            LabourThanksgivingDay => "labour_thanksgiving_day",
+            FuneralOfEmperorShowa => "funeral_of_emperor_showa",
+            EnthronementCeremony => "enthronement_ceremony",
+            CrownPrinceWedding => "crown_prince_wedding",
+            EmperorsAccession => "emperors_accession",
+            SubstituteHoliday => "substitute_holiday",
+            CitizensHoliday => "citizens_holiday",
+        }
+    }
+
+    /// Every name, for catalogues that must cover them all.
+    pub const ALL: [HolidayName; 23] = {
+        use HolidayName::*;
+        [
+            NewYearsDay,
+            ComingOfAgeDay,
+            NationalFoundationDay,
+            EmperorsBirthday,
+            VernalEquinoxDay,
+            ShowaDay,
+            GreeneryDay,
+            ConstitutionMemorialDay,
+            ChildrensDay,
+            MarineDay,
+            MountainDay,
+            RespectForTheAgedDay,
+            AutumnalEquinoxDay,
+            HealthAndSportsDay,
+            SportsDay,
+            CultureDay,
+            LabourThanksgivingDay,
+            FuneralOfEmperorShowa,
+            EnthronementCeremony,
+            CrownPrinceWedding,
+            EmperorsAccession,
+            SubstituteHoliday,
+            CitizensHoliday,
+        ]
+    };
+
     /// A 国民の祝日 in the law's sense (and the one-off days treated as such), as opposed
     /// to the 休日 that the law derives from them. Only these trigger 振替休日 and 国民の休日.
     pub fn is_national_holiday(self) -> bool {

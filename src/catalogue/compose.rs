@@ -7,6 +7,7 @@
 use jiff::civil::{DateTime, Weekday};
 
 use super::{lookup, spoken, text};
+use crate::calendar::HolidayName;
 use crate::lang::Lang;
 
 /// A composed message: the fragments to play (their ids, in `audio_lang`) and the text to show
@@ -74,6 +75,29 @@ fn next_opening_pieces(lang: Lang, now: DateTime, at: DateTime) -> Option<Vec<St
     Some(pieces)
 }
 
+/// "Today is Labour Thanksgiving Day." after the closed-for-a-holiday message.
+pub fn holiday_today(lang: Lang, holiday: HolidayName) -> Option<Composed> {
+    let pieces = |lang: Lang| -> Vec<String> {
+        order(lang, "holiday_today")
+            .iter()
+            .filter_map(|token| match token.as_str() {
+                "before" => Some("frag.holiday_today.before".to_string()),
+                "holiday" => Some(format!("frag.holiday.{}", holiday.key())),
+                "after" => Some("frag.holiday_today.after".to_string()),
+                _ => None,
+            })
+            .collect()
+    };
+    let audio = audio_language(lang);
+    let text = assemble(lang, pieces(lang)).text;
+    let fragments = assemble(audio, pieces(audio)).fragments;
+    Some(Composed {
+        fragments,
+        audio_lang: audio,
+        text,
+    })
+}
+
 /// "You are number N in line."
 pub fn position(lang: Lang, n: u32) -> Option<Composed> {
     counted(lang, "position", n)
@@ -111,7 +135,7 @@ fn counted(lang: Lang, message: &str, n: u32) -> Option<Composed> {
 
 /// Every fragment id the composed messages can use (what the generator must make audio for).
 pub fn fragment_ids() -> Vec<String> {
-    let mut ids: Vec<String> = ["next_opening", "position", "wait"]
+    let mut ids: Vec<String> = ["next_opening", "position", "wait", "holiday_today"]
         .iter()
         .flat_map(|m| [format!("frag.{m}.before"), format!("frag.{m}.after")])
         .collect();
@@ -121,6 +145,7 @@ pub fn fragment_ids() -> Vec<String> {
     ids.extend((1..60).map(|m| format!("frag.minute.{m}")));
     ids.extend(["frag.time.am".to_string(), "frag.time.pm".to_string()]);
     ids.extend((1..=MAX_COUNT).map(|n| format!("frag.count.{n}")));
+    ids.extend(HolidayName::ALL.iter().map(|h| format!("frag.holiday.{}", h.key())));
     ids
 }
 
@@ -128,6 +153,7 @@ pub fn fragment_ids() -> Vec<String> {
 fn order(lang: Lang, message: &str) -> Vec<String> {
     let default = match message {
         "next_opening" => "before day between hour minute ampm after",
+        "holiday_today" => "before holiday after",
         _ => "before count after",
     };
     let order = lookup(lang, &format!("compose.{message}.order"));
@@ -205,7 +231,7 @@ mod tests {
                     }
                 }
             }
-            for message in ["next_opening", "position", "wait"] {
+            for message in ["next_opening", "position", "wait", "holiday_today"] {
                 if lookup(lang, &format!("compose.{message}.order")).is_none() {
                     missing.push(format!("{lang}: compose.{message}.order"));
                 }
@@ -262,6 +288,29 @@ mod tests {
         assert!(hour_at < day_at, "{vi:?}");
         // Too far ahead for a weekday name.
         assert_eq!(next_opening(Lang::En, now, datetime(2026, 12, 4, 9, 0, 0, 0)), None);
+    }
+
+    #[test]
+    fn the_holiday_is_named_in_each_language() {
+        for lang in Lang::ALL {
+            let composed = holiday_today(lang, HolidayName::LabourThanksgivingDay).unwrap_or_else(|| panic!("{lang}"));
+            let audio_lang = audio_language(lang);
+            assert!(
+                composed
+                    .fragments
+                    .contains(&"frag.holiday.labour_thanksgiving_day".to_string()),
+                "{lang}: {composed:?}"
+            );
+            assert_eq!(composed.audio_lang, audio_lang);
+        }
+        let ja = holiday_today(Lang::Ja, HolidayName::LabourThanksgivingDay)
+            .unwrap_or_else(|| panic!("composed"))
+            .text;
+        assert!(ja.contains("勤労感謝の日"), "{ja}");
+        let en = holiday_today(Lang::En, HolidayName::CitizensHoliday)
+            .unwrap_or_else(|| panic!("composed"))
+            .text;
+        assert!(en.contains("Citizens"), "{en}");
     }
 
     #[test]

@@ -313,6 +313,13 @@ impl Runner {
                         _ => &reasons.outside_hours,
                     };
                     let mut prompts = vec![reason_prompt.clone()];
+                    // "Today is Labour Thanksgiving Day."
+                    if let Some((ClosedReason::NationalHoliday(holiday), _, _)) = &self.closed {
+                        if let Some(composed) = compose::holiday_today(self.lang, holiday.name) {
+                            let lang = Some(composed.audio_lang);
+                            prompts.extend(composed.fragments.into_iter().map(|id| PromptRef { id, lang }));
+                        }
+                    }
                     // "We open again tomorrow at 9:00", composed in the caller's language.
                     if let Some((_, Some(next), Some(checked_at))) = &self.closed {
                         if let Some(composed) = compose::next_opening(self.lang, *checked_at, *next) {
