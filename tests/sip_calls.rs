@@ -112,7 +112,7 @@ async fn out_of_hours_a_caller_hears_why_in_english_and_gets_a_bye() {
     })
     .await;
     let (socket, port) = phone_socket().await;
-    let listening = tokio::spawn(phone(socket, vec![(25, '2'), (60, '2')], Duration::from_secs(40)));
+    let listening = tokio::spawn(phone(socket, vec![(25, '2'), (60, '2')], Duration::from_secs(90)));
     let (status, output) = sipp(&center, "caller_waits_for_bye.xml", port, 0).await;
     assert_eq!(status, Some(0), "the center must end the call with a BYE:\n{output}");
     let heard = listening.await.unwrap_or_else(|e| panic!("{e}"));

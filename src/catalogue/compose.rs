@@ -75,6 +75,34 @@ fn next_opening_pieces(lang: Lang, now: DateTime, at: DateTime) -> Option<Vec<St
     Some(pieces)
 }
 
+/// "We take calls until 7:00 p.m." after the next opening, with the end of that opening.
+pub fn open_until(lang: Lang, end: DateTime) -> Option<Composed> {
+    let (hour, minute) = (end.hour(), end.minute());
+    let ampm = if hour < 12 { "frag.time.am" } else { "frag.time.pm" };
+    let pieces = |lang: Lang| -> Vec<String> {
+        order(lang, "open_until")
+            .iter()
+            .filter_map(|token| match token.as_str() {
+                "before" => Some("frag.open_until.before".to_string()),
+                "hour" => Some(format!("frag.hour.{hour}")),
+                "minute" if minute == 0 => None,
+                "minute" => Some(format!("frag.minute.{minute}")),
+                "ampm" => Some(ampm.to_string()),
+                "after" => Some("frag.open_until.after".to_string()),
+                _ => None,
+            })
+            .collect()
+    };
+    let audio = audio_language(lang);
+    let text = assemble(lang, pieces(lang)).text;
+    let fragments = assemble(audio, pieces(audio)).fragments;
+    Some(Composed {
+        fragments,
+        audio_lang: audio,
+        text,
+    })
+}
+
 /// "Today is Labour Thanksgiving Day." after the closed-for-a-holiday message.
 pub fn holiday_today(lang: Lang, holiday: HolidayName) -> Option<Composed> {
     let pieces = |lang: Lang| -> Vec<String> {
@@ -118,6 +146,8 @@ fn counted(lang: Lang, message: &str, n: u32) -> Option<Composed> {
             .filter_map(|token| match token.as_str() {
                 "before" => Some(format!("frag.{message}.before")),
                 "count" => Some(format!("frag.count.{n}")),
+                // The whole "N minutes", with each language's agreement (1 minute, un minuto, 两分钟).
+                "minutes" => Some(format!("frag.minutes.{n}")),
                 "after" => Some(format!("frag.{message}.after")),
                 _ => None,
             })
@@ -135,7 +165,7 @@ fn counted(lang: Lang, message: &str, n: u32) -> Option<Composed> {
 
 /// Every fragment id the composed messages can use (what the generator must make audio for).
 pub fn fragment_ids() -> Vec<String> {
-    let mut ids: Vec<String> = ["next_opening", "position", "wait", "holiday_today"]
+    let mut ids: Vec<String> = ["next_opening", "position", "wait", "holiday_today", "open_until"]
         .iter()
         .flat_map(|m| [format!("frag.{m}.before"), format!("frag.{m}.after")])
         .collect();
@@ -145,6 +175,7 @@ pub fn fragment_ids() -> Vec<String> {
     ids.extend((1..60).map(|m| format!("frag.minute.{m}")));
     ids.extend(["frag.time.am".to_string(), "frag.time.pm".to_string()]);
     ids.extend((1..=MAX_COUNT).map(|n| format!("frag.count.{n}")));
+    ids.extend((1..=MAX_COUNT).map(|n| format!("frag.minutes.{n}")));
     ids.extend(HolidayName::ALL.iter().map(|h| format!("frag.holiday.{}", h.key())));
     ids
 }
@@ -154,6 +185,7 @@ fn order(lang: Lang, message: &str) -> Vec<String> {
     let default = match message {
         "next_opening" => "before day between hour minute ampm after",
         "holiday_today" => "before holiday after",
+        "open_until" => "before hour minute ampm after",
         _ => "before count after",
     };
     let order = lookup(lang, &format!("compose.{message}.order"));
@@ -231,7 +263,7 @@ mod tests {
                     }
                 }
             }
-            for message in ["next_opening", "position", "wait", "holiday_today"] {
+            for message in ["next_opening", "position", "wait", "holiday_today", "open_until"] {
                 if lookup(lang, &format!("compose.{message}.order")).is_none() {
                     missing.push(format!("{lang}: compose.{message}.order"));
                 }
@@ -331,10 +363,17 @@ mod tests {
             let p = position(lang, 3).unwrap_or_else(|| panic!("{lang}"));
             assert!(p.fragments.contains(&"frag.count.3".to_string()), "{lang}: {p:?}");
             let w = expected_wait(lang, 12).unwrap_or_else(|| panic!("{lang}"));
-            assert!(w.fragments.contains(&"frag.count.12".to_string()), "{lang}: {w:?}");
+            assert!(w.fragments.contains(&"frag.minutes.12".to_string()), "{lang}: {w:?}");
+            let until = open_until(lang, datetime(2026, 11, 24, 19, 0, 0, 0)).unwrap_or_else(|| panic!("{lang}"));
+            assert!(
+                until.fragments.contains(&"frag.hour.19".to_string()),
+                "{lang}: {until:?}"
+            );
         }
         assert_eq!(position(Lang::En, 0), None);
         assert_eq!(position(Lang::En, 61), None);
+        let one = expected_wait(Lang::En, 1).unwrap_or_else(|| panic!("composed")).text;
+        assert!(one.contains("1 minute") && !one.contains("minutes"), "{one}");
         let en = position(Lang::En, 3).unwrap_or_else(|| panic!("composed")).text;
         assert!(en.contains("three") || en.contains('3'), "{en}");
     }

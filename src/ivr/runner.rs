@@ -10,6 +10,7 @@ use jiff::civil::DateTime;
 
 use super::flow::{Flow, Menu, Node, NodeId, PromptRef};
 use crate::calendar::rules::ClosureCategory;
+use crate::calendar::time_of_day::TimeOfDay;
 use crate::calendar::{CalendarSet, ClosedReason, OpenState};
 use crate::catalogue::compose;
 use crate::lang::Lang;
@@ -156,6 +157,8 @@ pub struct Runner {
     menu_attempts: u8,
     /// Why it was closed, when it opens next, and the local time it was checked at.
     closed: Option<(ClosedReason, Option<DateTime>, Option<DateTime>)>,
+    /// When the next opening's interval ends ("we take calls until 19:00").
+    next_close: Option<DateTime>,
 }
 
 impl Runner {
@@ -168,6 +171,7 @@ impl Runner {
             waiting: Waiting::Nothing,
             menu_attempts: 0,
             closed: None,
+            next_close: None,
         }
     }
 
@@ -295,6 +299,16 @@ impl Runner {
                                 reason: reason.describe(),
                                 next_opening,
                             }));
+                            self.next_close = next_opening.and_then(|next| {
+                                let cal = self.calendars.get(calendar)?;
+                                let interval = cal.day(next.date()).open.containing(TimeOfDay::of(next.time()))?;
+                                let end = interval.end;
+                                let time = jiff::civil::Time::new(end.hour() as i8, end.minute() as i8, 0, 0).ok();
+                                Some(time.map_or(
+                                    next.date().tomorrow().ok()?.to_datetime(jiff::civil::Time::midnight()),
+                                    |t| next.date().to_datetime(t),
+                                ))
+                            });
                             self.closed = Some((reason, next_opening, self.local_time(now)));
                             at = *closed;
                         }
@@ -325,6 +339,11 @@ impl Runner {
                         if let Some(composed) = compose::next_opening(self.lang, *checked_at, *next) {
                             let lang = Some(composed.audio_lang);
                             prompts.extend(composed.fragments.into_iter().map(|id| PromptRef { id, lang }));
+                            // "We take calls until 19:00": the hours, from the calendar.
+                            if let Some(until) = self.next_close.and_then(|end| compose::open_until(self.lang, end)) {
+                                let lang = Some(until.audio_lang);
+                                prompts.extend(until.fragments.into_iter().map(|id| PromptRef { id, lang }));
+                            }
                         }
                     }
                     prompts.extend(then.iter().cloned());
