@@ -36,14 +36,11 @@ pub const MAX_COUNT: u32 = 60;
 /// the opening is more than six days away (a weekday name would be ambiguous); the caller then
 /// hears the regular hours instead.
 pub fn next_opening(lang: Lang, now: DateTime, at: DateTime) -> Option<Composed> {
-    let audio = audio_language(lang);
-    let text = assemble(lang, next_opening_pieces(lang, now, at)?).text;
-    let fragments = assemble(audio, next_opening_pieces(audio, now, at)?).fragments;
-    Some(Composed {
-        fragments,
-        audio_lang: audio,
-        text,
-    })
+    // Too far ahead in one language is too far ahead in all (the day decides, not the words).
+    next_opening_pieces(lang, now, at)?;
+    Some(in_both_languages(lang, |l| {
+        next_opening_pieces(l, now, at).unwrap_or_default()
+    }))
 }
 
 fn next_opening_pieces(lang: Lang, now: DateTime, at: DateTime) -> Option<Vec<String>> {
@@ -93,14 +90,7 @@ pub fn open_until(lang: Lang, end: DateTime) -> Option<Composed> {
             })
             .collect()
     };
-    let audio = audio_language(lang);
-    let text = assemble(lang, pieces(lang)).text;
-    let fragments = assemble(audio, pieces(audio)).fragments;
-    Some(Composed {
-        fragments,
-        audio_lang: audio,
-        text,
-    })
+    Some(in_both_languages(lang, pieces))
 }
 
 /// "Today is Labour Thanksgiving Day." after the closed-for-a-holiday message.
@@ -116,14 +106,7 @@ pub fn holiday_today(lang: Lang, holiday: HolidayName) -> Option<Composed> {
             })
             .collect()
     };
-    let audio = audio_language(lang);
-    let text = assemble(lang, pieces(lang)).text;
-    let fragments = assemble(audio, pieces(audio)).fragments;
-    Some(Composed {
-        fragments,
-        audio_lang: audio,
-        text,
-    })
+    Some(in_both_languages(lang, pieces))
 }
 
 /// "You are number N in line."
@@ -153,14 +136,7 @@ fn counted(lang: Lang, message: &str, n: u32) -> Option<Composed> {
             })
             .collect()
     };
-    let audio = audio_language(lang);
-    let text = assemble(lang, pieces(lang)).text;
-    let fragments = assemble(audio, pieces(audio)).fragments;
-    Some(Composed {
-        fragments,
-        audio_lang: audio,
-        text,
-    })
+    Some(in_both_languages(lang, pieces))
 }
 
 /// Every fragment id the composed messages can use (what the generator must make audio for).
@@ -178,6 +154,18 @@ pub fn fragment_ids() -> Vec<String> {
     ids.extend((1..=MAX_COUNT).map(|n| format!("frag.minutes.{n}")));
     ids.extend(HolidayName::ALL.iter().map(|h| format!("frag.holiday.{}", h.key())));
     ids
+}
+
+/// The text in the caller's language, the fragments in the language whose audio the caller hears.
+fn in_both_languages(lang: Lang, pieces: impl Fn(Lang) -> Vec<String>) -> Composed {
+    let audio = audio_language(lang);
+    let text = assemble(lang, pieces(lang)).text;
+    let fragments = assemble(audio, pieces(audio)).fragments;
+    Composed {
+        fragments,
+        audio_lang: audio,
+        text,
+    }
 }
 
 /// The word order of a message in a language, from the catalogue.
