@@ -4,6 +4,7 @@
 //! # Layout
 //! - [`catalogue`]: the prompt texts in 8 languages (rust-i18n data) and composed messages.
 //! - [`acd`]: agent states and routing by language skill (sans-IO; the softphones are #5).
+//! - [`auth`]: staff accounts: roles and password hashes.
 //! - [`call`]: one task per call, driving the IVR over the SIP leg and the media.
 //! - [`calendar`]: opening calendars, Japanese holidays, "are we open now, and if not, why".
 //! - [`cdr`]: the kinds of steps a call detail record holds.
@@ -26,6 +27,7 @@
 rust_i18n::i18n!("prompts/catalogue");
 
 pub mod acd;
+pub mod auth;
 pub mod calendar;
 pub mod call;
 pub mod catalogue;

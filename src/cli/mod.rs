@@ -5,6 +5,7 @@ mod flows;
 mod prompts;
 mod report;
 mod serve;
+mod user;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -50,6 +51,11 @@ enum Command {
         #[command(subcommand)]
         command: PromptsCommand,
     },
+    /// Staff accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
     /// Reports from the call records.
     Report {
         #[command(subcommand)]
@@ -80,6 +86,12 @@ enum PromptsCommand {
         #[arg(long)]
         lang: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create a user (the password is read from standard input when it is not a terminal).
+    Add(user::AddArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -126,6 +138,9 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     match args.command {
         Command::Calendar { sources, command } => calendar::run(&sources, command).await,
         Command::Serve(args) => serve::run(args).await,
+        Command::User {
+            command: UserCommand::Add(args),
+        } => user::add(args).await,
         Command::Flows {
             command: FlowsCommand::Check(args),
         } => flows::check(args).await,

@@ -7,9 +7,11 @@
 //!
 //! - [`calendars`]: calendar revisions saved at run time.
 //! - [`calls`]: call detail records and their append-only steps.
+//! - [`users`]: staff accounts and agents' language skills.
 
 pub mod calendars;
 pub mod calls;
+pub mod users;
 
 use std::str::FromStr;
 
