@@ -78,25 +78,7 @@ fn sigterm_refuses_new_calls_and_lets_the_call_in_progress_finish() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let sip_port = free_udp_port();
     let config = write_config(dir.path(), &repo().join("ivr-flows"), sip_port, free_udp_port());
-    let mut server = Command::new(common::tsunagu_bin())
-        .args(["serve", "--config", &config.to_string_lossy()])
-        .current_dir(repo())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{e}"));
-    let mut log = BufReader::new(server.stderr.take().unwrap_or_else(|| panic!("stderr")));
-    let mut line = String::new();
-    while !line.contains("answering SIP on") {
-        line.clear();
-        if log.read_line(&mut line).unwrap_or(0) == 0 {
-            panic!("the server ended before answering");
-        }
-    }
-    let rest = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = std::io::Read::read_to_string(&mut log, &mut text);
-        text
-    });
+    let (mut server, lines) = start_server(&config);
 
     // A call that lasts 6 s.
     let phone = std::net::UdpSocket::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
@@ -156,13 +138,34 @@ fn sigterm_refuses_new_calls_and_lets_the_call_in_progress_finish() {
     assert!(sipp_status.success(), "the call in progress was cut");
     let server_status = server.wait().unwrap_or_else(|e| panic!("{e}"));
     assert!(server_status.success(), "{server_status:?}");
-    let log = rest.join().unwrap_or_default();
+    let log = lines.iter().collect::<Vec<_>>().join("\n");
     assert!(log.contains("stopping: no new calls"), "{log}");
     assert!(log.contains("call ended") && log.contains("caller-bye"), "{log}");
     assert!(
         !log.contains("0311112222") && !log.contains("0311113333"),
         "callers' numbers must not be logged:\n{log}"
     );
+}
+
+/// Starts `tsunagu serve` with a config file; returns once it answers, with its log lines.
+fn start_server(config: &Path) -> (std::process::Child, std::sync::mpsc::Receiver<String>) {
+    let mut server = Command::new(common::tsunagu_bin())
+        .args(["serve", "--config", &config.to_string_lossy()])
+        .current_dir(repo())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let log = BufReader::new(server.stderr.take().unwrap_or_else(|| panic!("stderr")));
+    let (tx, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in log.lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    wait_for_log(&lines, "answering SIP on");
+    (server, lines)
 }
 
 /// Waits for a log line containing `needle` (at most 20 s).
@@ -188,22 +191,8 @@ fn sighup_reloads_a_good_flow_and_keeps_the_last_good_one_when_the_new_one_is_br
     std::fs::write(flows.join("my-number.toml"), &shipped).unwrap_or_else(|e| panic!("{e}"));
     let sip_port = free_udp_port();
     let config = write_config(dir.path(), &flows, sip_port, free_udp_port());
-    let mut server = Command::new(common::tsunagu_bin())
-        .args(["serve", "--config", &config.to_string_lossy()])
-        .current_dir(repo())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{e}"));
-    let log = BufReader::new(server.stderr.take().unwrap_or_else(|| panic!("stderr")));
-    let (tx, lines) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in log.lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                return;
-            }
-        }
-    });
-    wait_for_log(&lines, "answering SIP on");
+    let (mut server, lines) = start_server(&config);
+
     let hup = || {
         let status = Command::new("kill")
             .args(["-HUP", &server.id().to_string()])
