@@ -1,7 +1,8 @@
-//! Staff accounts: roles and password hashing (argon2). Sessions, CSRF and the role checks of
-//! every API come with the web screens (#5).
+//! Staff accounts: roles, password hashing (argon2), login sessions with CSRF tokens. The role
+//! checks of each screen's API come with the screens (#5).
 
 pub mod password;
+pub mod sessions;
 
 use std::fmt;
 

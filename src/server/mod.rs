@@ -3,9 +3,11 @@
 //!
 //! - [`loading`]: calendars, prompts and flows from their folders (and the database).
 //! - [`http`]: `/healthz` and `/metrics`.
+//! - [`login`]: staff login sessions (`/api/login`, `/api/me`, `/api/logout`).
 
 pub mod http;
 pub mod loading;
+pub mod login;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -159,7 +161,11 @@ pub async fn start(config: Config) -> Result<Running, ServeError> {
     let app = http::app(http::HttpState {
         calls: Arc::clone(&services),
         sip: Arc::clone(&sip.stats),
-    });
+    })
+    .merge(login::routes(login::LoginState {
+        store: store.clone(),
+        sessions: Arc::default(),
+    }));
     tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app).await {
             warn!(error = %e, "the HTTP endpoint stopped");

@@ -1,0 +1,159 @@
+//! `/api/login`, `/api/me`, `/api/logout`: staff log in with their name and password and get a
+//! session cookie. Wrong name and wrong password get the same answer. The logout (like every
+//! state-changing call to come) needs the session's CSRF token in `X-CSRF-Token`.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use tracing::{info, warn};
+
+use crate::auth::sessions::{Session, Sessions};
+use crate::auth::{Role, password};
+use crate::store::Store;
+
+const COOKIE: &str = "tsunagu_session";
+
+#[derive(Clone)]
+pub struct LoginState {
+    pub store: Store,
+    pub sessions: Arc<Sessions>,
+}
+
+pub fn routes(state: LoginState) -> Router {
+    Router::new()
+        .route("/api/login", post(login))
+        .route("/api/me", get(me))
+        .route("/api/logout", post(logout))
+        .with_state(state)
+}
+
+#[derive(Deserialize)]
+struct Credentials {
+    name: String,
+    password: String,
+}
+
+#[derive(Serialize)]
+struct Me {
+    name: String,
+    role: String,
+    csrf_token: String,
+}
+
+fn error(status: StatusCode, message: &str) -> Response {
+    (status, Json(serde_json::json!({ "error": message }))).into_response()
+}
+
+/// The HTTP edge reads the clock.
+#[allow(clippy::disallowed_methods)]
+fn now() -> Instant {
+    Instant::now()
+}
+
+async fn login(State(state): State<LoginState>, Json(credentials): Json<Credentials>) -> Response {
+    let user = match state.store.find_user(&credentials.name).await {
+        Ok(user) => user,
+        Err(e) => {
+            warn!(error = %e, "login: database error");
+            return error(StatusCode::INTERNAL_SERVER_ERROR, "something went wrong");
+        }
+    };
+    // Verify against a real hash even for an unknown name, so that timing does not tell names.
+    const DUMMY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$R4ArI8a0qEwPzFq2nZ6ux7mU1yOmGpM9tpBZg8kOCeQ";
+    let hash = user.as_ref().map_or(DUMMY, |u| u.password_hash.as_str());
+    let matches = password::verify(&credentials.password, hash);
+    let (Some(user), true) = (user, matches) else {
+        info!("login refused");
+        return error(StatusCode::UNAUTHORIZED, "wrong name or password");
+    };
+    let Some(role) = Role::parse(&user.role) else {
+        return error(StatusCode::FORBIDDEN, "this account has no valid role");
+    };
+    let (cookie, session) = state.sessions.open(&user.name, role, now());
+    info!(user = %user.name, %role, "logged in");
+    let mut headers = HeaderMap::new();
+    let value = format!("{COOKIE}={cookie}; HttpOnly; SameSite=Strict; Path=/");
+    if let Ok(value) = HeaderValue::from_str(&value) {
+        headers.insert(header::SET_COOKIE, value);
+    }
+    (
+        headers,
+        Json(Me {
+            name: session.name,
+            role: role.to_string(),
+            csrf_token: session.csrf,
+        }),
+    )
+        .into_response()
+}
+
+/// The session named by the request's cookie.
+fn session_of(state: &LoginState, headers: &HeaderMap) -> Option<(String, Session)> {
+    let cookies = headers.get(header::COOKIE)?.to_str().ok()?;
+    let token = cookies
+        .split(';')
+        .find_map(|c| c.trim().strip_prefix(&format!("{COOKIE}=")).map(str::to_string))?;
+    let session = state.sessions.get(&token, now())?;
+    Some((token, session))
+}
+
+/// The session, if its role is at least `role` (admins may do what supervisors may, and so on).
+pub fn require(session: Option<&Session>, role: Role) -> Result<(), StatusCode> {
+    match session {
+        None => Err(StatusCode::UNAUTHORIZED),
+        Some(s) if s.role >= role => Ok(()),
+        Some(_) => Err(StatusCode::FORBIDDEN),
+    }
+}
+
+async fn me(State(state): State<LoginState>, headers: HeaderMap) -> Response {
+    match session_of(&state, &headers) {
+        Some((_, s)) => Json(Me {
+            name: s.name,
+            role: s.role.to_string(),
+            csrf_token: s.csrf,
+        })
+        .into_response(),
+        None => error(StatusCode::UNAUTHORIZED, "not logged in"),
+    }
+}
+
+async fn logout(State(state): State<LoginState>, headers: HeaderMap) -> Response {
+    let Some((token, session)) = session_of(&state, &headers) else {
+        return error(StatusCode::UNAUTHORIZED, "not logged in");
+    };
+    let csrf = headers.get("x-csrf-token").and_then(|v| v.to_str().ok());
+    if csrf != Some(session.csrf.as_str()) {
+        return error(StatusCode::FORBIDDEN, "missing or wrong X-CSRF-Token");
+    }
+    state.sessions.close(&token);
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static("tsunagu_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0"),
+    );
+    (StatusCode::NO_CONTENT, headers).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_are_ordered_agent_supervisor_admin() {
+        let session = |role| Session::for_test("x", role);
+        assert_eq!(require(None, Role::Agent), Err(StatusCode::UNAUTHORIZED));
+        assert_eq!(
+            require(Some(&session(Role::Agent)), Role::Supervisor),
+            Err(StatusCode::FORBIDDEN)
+        );
+        assert_eq!(require(Some(&session(Role::Supervisor)), Role::Supervisor), Ok(()));
+        assert_eq!(require(Some(&session(Role::Admin)), Role::Supervisor), Ok(()));
+    }
+}
