@@ -355,7 +355,8 @@ async fn bind_udp_and_tcp_port(listen: SocketAddr) -> Result<(tokio::net::UdpSoc
 const SUPPORTED_EXTENSIONS: [&str; 1] = ["timer"];
 
 /// What our edge refuses that the stack would let through: the status, why, and the headers
-/// the response needs.
+/// the response needs. The version and scheme checks repeat `raw::check` on purpose: that one
+/// sees UDP datagrams only, and requests over TCP reach this point without it.
 fn edge_problem(tx: &Transaction) -> Option<(StatusCode, String, Vec<Header>)> {
     let request = &tx.original;
     if request.version != Version::V2 {
