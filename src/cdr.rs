@@ -16,7 +16,20 @@ pub const ENQUEUED: &str = "enqueued";
 pub const QUEUE_TIMEOUT: &str = "queue_timeout";
 /// Detail: `ivr` or `queue`.
 pub const ABANDONED: &str = "abandoned";
+/// Rang at an agent; detail: the agent.
+pub const OFFERED: &str = "offered";
+/// The ring ended unanswered (not answered in time, declined, the agent's browser went away).
+pub const OFFER_WITHDRAWN: &str = "offer_withdrawn";
+/// An agent answered; detail: the agent.
 pub const AGENT_ANSWERED: &str = "agent_answered";
+/// The agent left the call (browser gone, or a transfer): the caller waits again.
+pub const AGENT_LEFT: &str = "agent_left";
+/// The agent hung up; detail: the agent.
+pub const ENDED_BY_AGENT: &str = "agent_hung_up";
+/// Detail: `on` or `off`.
+pub const HOLD: &str = "hold";
+/// What the recorder tap saw of a bridge: `from_caller=N;from_agent=M` frames.
+pub const BRIDGED_AUDIO: &str = "bridged_audio";
 pub const TRANSFERRED: &str = "transferred";
 pub const MENU_FAILED: &str = "menu_failed";
 /// Detail: `cause;side`, e.g. `caller-bye;caller` or `flow-ended;center`.

@@ -13,6 +13,8 @@ pub struct Config {
     pub media: MediaConfig,
     pub http: HttpConfig,
     pub center: CenterConfig,
+    pub agents: AgentsConfig,
+    pub softphone: SoftphoneConfig,
     pub paths: PathsConfig,
 }
 
@@ -111,6 +113,68 @@ impl Default for CenterConfig {
             fallback_numbers: vec!["05033105907".into(), "+815033105907".into()],
             shutdown_grace_seconds: 30,
             answer_delay_ms: 0,
+        }
+    }
+}
+
+/// The floor: how calls are offered to agents.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct AgentsConfig {
+    pub offer_timeout_seconds: u64,
+    pub wrap_up_seconds: u64,
+    pub disconnect_grace_seconds: u64,
+    pub widen_to_basic_after_seconds: u64,
+    pub widen_to_any_after_seconds: u64,
+    pub initial_handle_seconds: u64,
+    /// The wrap-up form's inquiry categories: `group/item` paths (a tree of two levels).
+    pub categories: Vec<String>,
+}
+
+impl Default for AgentsConfig {
+    fn default() -> AgentsConfig {
+        AgentsConfig {
+            offer_timeout_seconds: 15,
+            wrap_up_seconds: 60,
+            disconnect_grace_seconds: 10,
+            widen_to_basic_after_seconds: 30,
+            widen_to_any_after_seconds: 90,
+            initial_handle_seconds: 180,
+            categories: [
+                "issuance/application",
+                "issuance/pickup-booking",
+                "issuance/status",
+                "renewal/card",
+                "renewal/certificate",
+                "certificates/electronic-certificate",
+                "certificates/password-reset",
+                "convenience-store",
+                "visiting-application",
+                "reissue-of-forms",
+                "complaint",
+                "other",
+            ]
+            .map(String::from)
+            .to_vec(),
+        }
+    }
+}
+
+/// The agents' browser audio (WebRTC).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SoftphoneConfig {
+    /// The address the WebRTC media sockets bind to and announce.
+    pub ip: IpAddr,
+    /// The address to announce instead, when browsers reach the center through 1:1 NAT.
+    pub public_ip: Option<IpAddr>,
+}
+
+impl Default for SoftphoneConfig {
+    fn default() -> SoftphoneConfig {
+        SoftphoneConfig {
+            ip: IpAddr::from([127, 0, 0, 1]),
+            public_ip: None,
         }
     }
 }

@@ -3,7 +3,7 @@
 //!
 //! # Layout
 //! - [`catalogue`]: the prompt texts in 8 languages (rust-i18n data) and composed messages.
-//! - [`acd`]: agent states and routing by language skill (sans-IO; the softphones are #5).
+//! - [`acd`]: the floor: agent states, routing by language skill, the ACD task.
 //! - [`auth`]: staff accounts: roles and password hashes.
 //! - [`call`]: one task per call, driving the IVR over the SIP leg and the media.
 //! - [`calendar`]: opening calendars, Japanese holidays, "are we open now, and if not, why".
@@ -14,6 +14,8 @@
 //! - [`media`]: G.711, RTP, DTMF and prompt audio for the trunk leg.
 //! - [`report`]: reports from call records (the daily answer rate).
 //! - [`server`]: `tsunagu serve`: loading, checking and running everything.
+//! - [`softphone`]: the agents' browser softphone (page, WebSocket, WebRTC audio) and the
+//!   supervisors' live floor.
 //! - [`sip`]: the SIP trunk edge (rsipstack behind our own types) and SDP.
 //! - [`text_lines`]: line numbers for messages about data files.
 //! - [`store`]: the database (SQLite by default, PostgreSQL for production); the only module
@@ -39,5 +41,6 @@ pub mod media;
 pub mod report;
 pub mod server;
 pub mod sip;
+pub mod softphone;
 pub mod store;
 pub mod text_lines;

@@ -17,6 +17,31 @@ pub enum NotReadyReason {
     Missed,
     /// The agent's browser went away.
     Disconnected,
+    /// Just logged in, not yet ready.
+    LoggedIn,
+}
+
+impl NotReadyReason {
+    pub fn name(&self) -> &'static str {
+        match self {
+            NotReadyReason::Break => "break",
+            NotReadyReason::Training => "training",
+            NotReadyReason::Outbound => "outbound",
+            NotReadyReason::Missed => "missed",
+            NotReadyReason::Disconnected => "disconnected",
+            NotReadyReason::LoggedIn => "logged_in",
+        }
+    }
+
+    /// The reasons an agent may choose (the others are set by the floor).
+    pub fn chosen(name: &str) -> Option<NotReadyReason> {
+        match name {
+            "break" => Some(NotReadyReason::Break),
+            "training" => Some(NotReadyReason::Training),
+            "outbound" => Some(NotReadyReason::Outbound),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,14 +105,15 @@ pub fn transition(
     use AgentState as S;
     let next = match (state, &event) {
         (S::LoggedOut, E::LogIn) => S::NotReady {
-            reason: NotReadyReason::Break,
+            reason: NotReadyReason::LoggedIn,
             since: now,
         },
         (S::NotReady { .. } | S::Ready { .. }, E::SetReady) => match state {
             S::Ready { since } => S::Ready { since: *since },
             _ => S::Ready { since: now },
         },
-        (S::Ready { .. } | S::NotReady { .. }, E::SetNotReady(reason)) => S::NotReady {
+        // Not ready while an offer rings declines it (the desk gives the call to someone else).
+        (S::Ready { .. } | S::NotReady { .. } | S::Offered { .. }, E::SetNotReady(reason)) => S::NotReady {
             reason: reason.clone(),
             since: now,
         },

@@ -3,7 +3,9 @@
 //! - [`task`]: the per-call task.
 //! - [`capacity`]: lines and queue places in use, for the busy check.
 //! - [`recorder`]: writes call records in the background.
+//! - [`bridge`]: a call bridged to an agent's softphone, and the recorder tap.
 
+pub mod bridge;
 pub mod capacity;
 pub mod recorder;
 pub mod task;
@@ -14,6 +16,7 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
+use crate::acd::service::Acd;
 use crate::calendar::CalendarSet;
 use crate::ivr::Flow;
 use crate::lang::Lang;
@@ -71,6 +74,7 @@ pub struct CallServices {
     pub rtp_stats: Arc<ReceiveStats>,
     /// Prompts played in the fallback language because the caller's was missing.
     pub prompt_fallbacks: std::sync::atomic::AtomicU64,
+    pub acd: Acd,
 }
 
 impl CallServices {
@@ -84,6 +88,7 @@ impl CallServices {
         ports: PortRange,
         capacity: Arc<Capacity>,
         recorder: Recorder,
+        acd: Acd,
     ) -> CallServices {
         CallServices {
             settings,
@@ -96,6 +101,7 @@ impl CallServices {
             recorder,
             rtp_stats: Arc::default(),
             prompt_fallbacks: Default::default(),
+            acd,
         }
     }
 

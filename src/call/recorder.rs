@@ -9,11 +9,13 @@ use tokio::sync::mpsc;
 use tracing::warn;
 
 use crate::store::Store;
+use crate::store::agents::AgentEventRow;
 use crate::store::calls::{CallEvent, NewCall};
 
 enum Write {
     Call(NewCall),
     Event(CallEvent),
+    Agent(AgentEventRow),
     Flush(tokio::sync::oneshot::Sender<()>),
 }
 
@@ -40,6 +42,7 @@ impl Recorder {
                 let result = match write {
                     Write::Call(call) => store.insert_call(&call).await,
                     Write::Event(event) => store.append_call_event(&event).await,
+                    Write::Agent(row) => store.append_agent_event(&row).await,
                     Write::Flush(done) => {
                         let _ = done.send(());
                         continue;
@@ -63,6 +66,11 @@ impl Recorder {
 
     pub fn event(&self, event: CallEvent) {
         self.send(Write::Event(event));
+    }
+
+    /// An agent's state change, for the event log.
+    pub fn agent_event(&self, row: AgentEventRow) {
+        self.send(Write::Agent(row));
     }
 
     /// Waits until everything sent so far is written (shutdown, tests).

@@ -12,7 +12,10 @@ use tokio_util::sync::CancellationToken;
 use tracing::{Instrument, info, warn};
 
 use super::CallServices;
+use super::bridge::{Bridge, CountingTap, Mode};
 use super::capacity::Held;
+use crate::acd::desk::CallInfo;
+use crate::acd::service::CallNotice;
 use crate::calendar;
 use crate::cdr;
 use crate::ivr::{HangupCause, IvrCommand, IvrEvent, PromptPlay, Runner};
@@ -20,7 +23,7 @@ use crate::lang::Lang;
 use crate::media::g711::Law;
 use crate::media::pacer::{PacerEvent, StreamSpec};
 use crate::media::rtp_out::RtpOut;
-use crate::media::rtp_session::{MediaEvent, Receiver};
+use crate::media::rtp_session::{AudioSink, MediaEvent, Receiver};
 use crate::sip::sdp::{Negotiated, Offer, negotiate, render_answer};
 use crate::sip::{EndReason, InboundCall, LegEvent};
 use crate::store::calls::{CallEvent, NewCall};
@@ -181,6 +184,8 @@ async fn handle(services: Arc<CallServices>, mut call: InboundCall, id: String) 
         session_expires,
     };
     let outcome = converse(&services, &mut call, &record, &media, channels, answer).await;
+    // Whatever the call was doing with the ACD (waiting, ringing, bridged), it is over.
+    services.acd.call_gone(&id).await;
     media.stop(&services);
     drop(line_held);
     let (cause, side) = match &outcome {
@@ -214,6 +219,8 @@ struct Media {
     law: Law,
     /// The caller's media address from the latest offer.
     expected: watch::Sender<Option<std::net::SocketAddr>>,
+    /// Where the caller's audio goes while bridged to an agent.
+    audio: AudioSink,
 }
 
 /// What the media side tells the call.
@@ -254,6 +261,7 @@ impl Media {
         if offer.is_hold() {
             services.pacer.set_sending(stream, false);
         }
+        let audio = AudioSink::default();
         let receiver = Receiver {
             socket,
             expected,
@@ -263,6 +271,8 @@ impl Media {
             events: events_tx,
             stats: Arc::clone(&services.rtp_stats),
             cancel: cancel.clone(),
+            audio_pt: negotiated.payload_type,
+            audio: audio.clone(),
         };
         tokio::spawn(receiver.run().in_current_span());
         (
@@ -271,6 +281,7 @@ impl Media {
                 cancel,
                 law: negotiated.law,
                 expected: expected_tx,
+                audio,
             },
             MediaChannels { events, pacer_events },
         )
@@ -333,6 +344,12 @@ async fn converse(
         media,
         play_token: 0,
         queue_place: None,
+        caller: call.caller.clone(),
+        path: Vec::new(),
+        acd: None,
+        bridge: None,
+        agent: None,
+        tap: Arc::default(),
     };
     let started = instant_now();
     let first = IvrEvent::Started {
@@ -344,7 +361,7 @@ async fn converse(
     }
     let mut refresh_deadline = answer.refresh_deadline(started);
     let mut on_hold = false;
-    loop {
+    let outcome = loop {
         let wake_at = [runner.poll_timeout(), refresh_deadline].into_iter().flatten().min();
         let sleep = async {
             match wake_at {
@@ -353,10 +370,20 @@ async fn converse(
             }
         };
         let event = tokio::select! {
+            notice = next_notice(&mut conversation.acd) => match notice {
+                Some(notice) => match conversation.notice(&mut call.leg, notice).await {
+                    Err(reason) => break reason,
+                    Ok(event) => event,
+                },
+                None => {
+                    conversation.acd = None;
+                    None
+                }
+            },
             leg = call.events.recv() => match leg {
                 Some(LegEvent::Ended(reason)) => {
                     conversation.drive(&mut call.leg, &mut runner, IvrEvent::CallerHungUp { now: instant_now() }).await;
-                    return reason;
+                    break reason;
                 }
                 Some(LegEvent::Digit(digit)) => Some(IvrEvent::Dtmf { digit, now: instant_now() }),
                 Some(LegEvent::Refreshed) => {
@@ -387,15 +414,17 @@ async fn converse(
                     None
                 }
                 Some(LegEvent::Confirmed) => None,
-                None => return EndReason::Other("signalling gone".into()),
+                None => break EndReason::Other("signalling gone".into()),
             },
             m = channels.events.recv() => match m {
                 Some(MediaEvent::Dtmf(digit)) => Some(IvrEvent::Dtmf { digit, now: instant_now() }),
                 Some(MediaEvent::Silent) if !on_hold => {
                     info!("no RTP from the caller: hanging up");
-                    record.step(cdr::ABANDONED, if runner.is_queued() { "queue" } else { "ivr" });
+                    if !runner.is_bridged() {
+                        record.step(cdr::ABANDONED, if runner.is_queued() { "queue" } else { "ivr" });
+                    }
                     call.leg.hang_up().await;
-                    return EndReason::WeHungUp;
+                    break EndReason::WeHungUp;
                 }
                 Some(MediaEvent::Silent) | None => None,
             },
@@ -410,16 +439,26 @@ async fn converse(
                 if refresh_deadline.is_some_and(|d| now >= d) {
                     info!("the session timer expired without a refresh: hanging up");
                     call.leg.hang_up().await;
-                    return EndReason::WeHungUp;
+                    break EndReason::WeHungUp;
                 }
                 Some(IvrEvent::Timer { now })
             }
         };
         if let Some(event) = event {
             if let Some(reason) = conversation.drive(&mut call.leg, &mut runner, event).await {
-                return reason;
+                break reason;
             }
         }
+    };
+    conversation.unbridge();
+    outcome
+}
+
+/// The next notice from the ACD, or never when the call is not waiting for an agent.
+async fn next_notice(acd: &mut Option<mpsc::Receiver<CallNotice>>) -> Option<CallNotice> {
+    match acd {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
     }
 }
 
@@ -429,9 +468,105 @@ struct Conversation<'a> {
     media: &'a Media,
     play_token: u64,
     queue_place: Option<Held>,
+    caller: String,
+    /// The IVR steps so far, as the agent's ringing screen shows them.
+    path: Vec<String>,
+    /// Notices from the ACD, from the moment the call joins the queue.
+    acd: Option<mpsc::Receiver<CallNotice>>,
+    bridge: Option<Bridge>,
+    agent: Option<String>,
+    tap: Arc<CountingTap>,
 }
 
 impl Conversation<'_> {
+    /// Carries out a notice from the ACD; returns the event for the runner, or how the call
+    /// ended.
+    async fn notice(
+        &mut self,
+        leg: &mut crate::sip::CallLeg,
+        notice: CallNotice,
+    ) -> Result<Option<IvrEvent>, EndReason> {
+        Ok(match notice {
+            CallNotice::Offered { agent } => {
+                self.record.step(cdr::OFFERED, agent);
+                None
+            }
+            CallNotice::OfferWithdrawn => {
+                self.record.step(cdr::OFFER_WITHDRAWN, "");
+                None
+            }
+            CallNotice::Position {
+                position,
+                expected_wait,
+            } => Some(IvrEvent::QueueStatus {
+                position,
+                expected_wait,
+            }),
+            CallNotice::Connected { agent, audio } => {
+                info!(%agent, "bridged to the agent");
+                self.record.step(cdr::AGENT_ANSWERED, agent.clone());
+                self.queue_place = None;
+                self.unbridge();
+                self.bridge = Some(Bridge::start(
+                    self.media.audio.clone(),
+                    audio,
+                    self.services.pacer.clone(),
+                    self.media.stream,
+                    self.media.law,
+                    Arc::clone(&self.tap) as Arc<dyn super::bridge::CallTap>,
+                ));
+                self.agent = Some(agent);
+                Some(IvrEvent::AgentConnected { now: instant_now() })
+            }
+            CallNotice::Unbridged => {
+                let agent = self.agent.take().unwrap_or_default();
+                info!(%agent, "the agent left the call: back to the queue");
+                self.unbridge();
+                self.record.step(cdr::AGENT_LEFT, agent);
+                self.queue_place = Some(self.services.capacity.take_queue_place());
+                Some(IvrEvent::AgentLost { now: instant_now() })
+            }
+            CallNotice::HangUp => {
+                info!("the agent hung up");
+                self.unbridge();
+                leg.hang_up().await;
+                self.record
+                    .step(cdr::ENDED_BY_AGENT, self.agent.clone().unwrap_or_default());
+                return Err(EndReason::WeHungUp);
+            }
+            CallNotice::Hold(on) => {
+                if let Some(bridge) = &self.bridge {
+                    bridge.set_mode(if on { Mode::Held } else { Mode::Talking });
+                    self.record.step(cdr::HOLD, if on { "on" } else { "off" });
+                    Some(IvrEvent::Hold { on })
+                } else {
+                    None
+                }
+            }
+            CallNotice::Mute(on) => {
+                if let Some(bridge) = &self.bridge {
+                    if bridge.mode() != Mode::Held {
+                        bridge.set_mode(if on { Mode::Muted } else { Mode::Talking });
+                    }
+                }
+                None
+            }
+        })
+    }
+
+    /// Ends the bridge, if any, and records what went through its tap.
+    fn unbridge(&mut self) {
+        if let Some(bridge) = self.bridge.take() {
+            bridge.stop();
+            let from_caller = self.tap.from_caller.swap(0, std::sync::atomic::Ordering::Relaxed);
+            let from_agent = self.tap.from_agent.swap(0, std::sync::atomic::Ordering::Relaxed);
+            self.record.step(
+                cdr::BRIDGED_AUDIO,
+                format!("from_caller={from_caller};from_agent={from_agent}"),
+            );
+        }
+    }
+
     /// Feeds an event to the runner and carries out its commands (and the events they lead
     /// to, like the capacity answer); returns how the call ended if it did.
     async fn drive(
@@ -480,8 +615,21 @@ impl Conversation<'_> {
                 IvrCommand::Enqueue { queue, lang } => {
                     info!(queue, %lang, "waiting in the queue");
                     self.queue_place = Some(self.services.capacity.take_queue_place());
+                    let (tx, rx) = mpsc::channel(32);
+                    self.acd = Some(rx);
+                    let info = CallInfo {
+                        caller: self.caller.clone(),
+                        lang,
+                        queue,
+                        path: self.path.join(" → "),
+                    };
+                    self.services.acd.enqueue(&self.record.id, info, false, tx).await;
                 }
-                IvrCommand::LeaveQueue => self.queue_place = None,
+                IvrCommand::LeaveQueue => {
+                    self.queue_place = None;
+                    self.acd = None;
+                    self.services.acd.call_gone(&self.record.id).await;
+                }
                 IvrCommand::Transfer { uri } => {
                     let taken = leg.transfer(&uri).await;
                     info!(taken, "transfer requested");
@@ -500,6 +648,11 @@ impl Conversation<'_> {
                     // One log line per state change, with the call id from the span; the
                     // detail carries no personal data (language, reason, queue name).
                     info!(step = kind, detail = %detail, "call step");
+                    self.path.push(if detail.is_empty() {
+                        kind.to_string()
+                    } else {
+                        format!("{kind} {detail}")
+                    });
                     self.record.step(kind, detail);
                 }
             }

@@ -46,6 +46,24 @@ pub enum IvrEvent {
     CallerHungUp {
         now: Instant,
     },
+    /// An agent answered the waiting call: the IVR steps aside.
+    AgentConnected {
+        now: Instant,
+    },
+    /// The agent is gone (vanished or transferred the call): the caller waits again, first
+    /// hearing why ("please hold"), then the hold audio.
+    AgentLost {
+        now: Instant,
+    },
+    /// The agent put the caller on hold (`on`) or took them back.
+    Hold {
+        on: bool,
+    },
+    /// The waiting call's place in the queue and the expected wait, for the periodic message.
+    QueueStatus {
+        position: u32,
+        expected_wait: std::time::Duration,
+    },
 }
 
 /// A prompt resolved to a language.
@@ -145,6 +163,10 @@ enum Waiting {
         next_periodic: Option<Instant>,
         in_periodic: bool,
     },
+    /// Talking to an agent; the queue node it came from.
+    Bridged {
+        node: NodeId,
+    },
     Finished,
 }
 
@@ -159,6 +181,8 @@ pub struct Runner {
     closed: Option<(ClosedReason, Option<DateTime>, Option<DateTime>)>,
     /// When the next opening's interval ends ("we take calls until 19:00").
     next_close: Option<DateTime>,
+    /// The latest queue position and expected wait from the ACD.
+    queue_status: Option<(u32, std::time::Duration)>,
 }
 
 impl Runner {
@@ -172,6 +196,7 @@ impl Runner {
             menu_attempts: 0,
             closed: None,
             next_close: None,
+            queue_status: None,
         }
     }
 
@@ -185,6 +210,10 @@ impl Runner {
 
     pub fn is_queued(&self) -> bool {
         matches!(self.waiting, Waiting::Queued { .. })
+    }
+
+    pub fn is_bridged(&self) -> bool {
+        matches!(self.waiting, Waiting::Bridged { .. })
     }
 
     /// When the runner wants an [`IvrEvent::Timer`].
@@ -226,6 +255,63 @@ impl Runner {
                     }
                 }
             }
+            IvrEvent::AgentConnected { .. } => {
+                if let Waiting::Queued { node, .. } = self.waiting {
+                    out.push(IvrCommand::StopPlayback);
+                    self.waiting = Waiting::Bridged { node };
+                }
+            }
+            IvrEvent::AgentLost { now } => {
+                if let Waiting::Bridged { node } = self.waiting {
+                    if let Node::Enqueue(enqueue) = &self.flow.nodes[node] {
+                        let mut prompts = Vec::new();
+                        if let Some(periodic) = &enqueue.periodic_prompt {
+                            prompts = self.resolve(std::slice::from_ref(periodic));
+                        }
+                        let in_periodic = !prompts.is_empty();
+                        if in_periodic {
+                            out.push(IvrCommand::Play {
+                                prompts,
+                                barge_in: false,
+                                looped: false,
+                            });
+                        } else {
+                            out.push(IvrCommand::Play {
+                                prompts: self.resolve(std::slice::from_ref(&enqueue.hold_prompt)),
+                                barge_in: false,
+                                looped: true,
+                            });
+                        }
+                        self.waiting = Waiting::Queued {
+                            node,
+                            leave_at: now + enqueue.max_wait,
+                            next_periodic: enqueue.periodic_prompt.as_ref().map(|_| now + enqueue.periodic),
+                            in_periodic,
+                        };
+                    }
+                }
+            }
+            IvrEvent::Hold { on } => {
+                if let Waiting::Bridged { node } = self.waiting {
+                    if let (true, Node::Enqueue(enqueue)) = (on, &self.flow.nodes[node]) {
+                        out.push(IvrCommand::Play {
+                            prompts: self.resolve(std::slice::from_ref(&enqueue.hold_prompt)),
+                            barge_in: false,
+                            looped: true,
+                        });
+                    } else {
+                        out.push(IvrCommand::StopPlayback);
+                    }
+                }
+            }
+            IvrEvent::QueueStatus {
+                position,
+                expected_wait,
+            } => self.queue_status = Some((position, expected_wait)),
+            IvrEvent::CallerHungUp { .. } if self.is_bridged() => {
+                // Talking to an agent: a normal end, not an abandon.
+                self.waiting = Waiting::Finished;
+            }
             IvrEvent::CallerHungUp { .. } => {
                 let in_queue = self.is_queued();
                 if in_queue {
@@ -242,6 +328,27 @@ impl Runner {
         let (t0, local0) = self.started?;
         let elapsed = now.saturating_duration_since(t0);
         local0.checked_add(jiff::SignedDuration::try_from(elapsed).ok()?).ok()
+    }
+
+    /// "You are number N in line. The expected waiting time is about M minutes." from the
+    /// ACD's latest numbers, in the caller's language; nothing when none came yet.
+    fn queue_status_prompts(&self) -> Vec<PromptPlay> {
+        let Some((position, wait)) = self.queue_status else {
+            return Vec::new();
+        };
+        let minutes = u32::try_from(wait.as_secs().div_ceil(60)).unwrap_or(u32::MAX);
+        let composed = [
+            compose::position(self.lang, position),
+            compose::expected_wait(self.lang, minutes.min(compose::MAX_COUNT)),
+        ];
+        composed
+            .into_iter()
+            .flatten()
+            .flat_map(|c| {
+                let lang = c.audio_lang;
+                c.fragments.into_iter().map(move |id| PromptPlay { id, lang })
+            })
+            .collect()
     }
 
     fn resolve(&self, prompts: &[PromptRef]) -> Vec<PromptPlay> {
@@ -517,8 +624,10 @@ impl Runner {
                     self.enter(enqueue.on_timeout, now, out);
                 } else if next_periodic.is_some_and(|p| now >= p) && !in_periodic {
                     if let Some(periodic) = &enqueue.periodic_prompt {
+                        let mut prompts = self.resolve(std::slice::from_ref(periodic));
+                        prompts.extend(self.queue_status_prompts());
                         out.push(IvrCommand::Play {
-                            prompts: self.resolve(std::slice::from_ref(periodic)),
+                            prompts,
                             barge_in: false,
                             looped: false,
                         });

@@ -56,6 +56,11 @@ enum Command {
         id: u64,
         on: bool,
     },
+    /// A frame of live audio (an agent's voice) to send in the next free tick.
+    Live {
+        id: u64,
+        frame: Bytes,
+    },
     Close {
         id: u64,
     },
@@ -108,6 +113,12 @@ impl Pacer {
         let _ = self.commands.send(Command::Sending { id, on });
     }
 
+    /// Queues a frame of live audio (a bridged agent). Prompts go first: while one plays (hold
+    /// music), live frames wait and the oldest are dropped beyond [`LIVE_FRAMES_KEPT`].
+    pub fn live(&self, id: u64, frame: Bytes) {
+        let _ = self.commands.send(Command::Live { id, frame });
+    }
+
     pub fn close(&self, id: u64) {
         let _ = self.commands.send(Command::Close { id });
     }
@@ -117,7 +128,12 @@ struct Stream {
     spec: StreamSpec,
     playing: Option<Playing>,
     sending: bool,
+    live: std::collections::VecDeque<Bytes>,
 }
+
+/// Live frames held back at most (60 ms): the agent's voice arrives at the browser's pace,
+/// leaves at ours; more would only add delay, so the oldest go.
+pub const LIVE_FRAMES_KEPT: usize = 3;
 
 struct Playing {
     prompts: Vec<Arc<[Bytes]>>,
@@ -178,6 +194,7 @@ fn apply(streams: &mut HashMap<u64, Stream>, command: Command) {
                     spec,
                     playing: None,
                     sending: true,
+                    live: Default::default(),
                 },
             );
         }
@@ -208,6 +225,17 @@ fn apply(streams: &mut HashMap<u64, Stream>, command: Command) {
                 stream.sending = on;
             }
         }
+        Command::Live { id, frame } => {
+            if let Some(stream) = streams.get_mut(&id) {
+                if stream.playing.is_some() {
+                    return;
+                }
+                if stream.live.len() >= LIVE_FRAMES_KEPT {
+                    stream.live.pop_front();
+                }
+                stream.live.push_back(frame);
+            }
+        }
         Command::Close { id } => {
             streams.remove(&id);
         }
@@ -227,7 +255,7 @@ fn send_frame(stream: &mut Stream, stats: &PacerStats) {
                 stream.spec.silence.clone()
             }
         },
-        None => stream.spec.silence.clone(),
+        None => stream.live.pop_front().unwrap_or_else(|| stream.spec.silence.clone()),
     };
     let remote = *stream.spec.remote.borrow();
     let (Some(remote), true) = (remote, stream.sending) else {

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
 use std::time::Duration;
 
+use bytes::Bytes;
 use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
@@ -141,6 +142,27 @@ pub struct Receiver {
     pub events: mpsc::Sender<MediaEvent>,
     pub stats: Arc<ReceiveStats>,
     pub cancel: CancellationToken,
+    /// The payload type of the caller's audio, and where its payloads go while the call is
+    /// bridged to an agent.
+    pub audio_pt: u8,
+    pub audio: AudioSink,
+}
+
+/// Where a leg's audio payloads go, when anywhere: set while a call is bridged. A full
+/// channel drops the frame (a late frame is worth nothing to a listener).
+#[derive(Debug, Clone, Default)]
+pub struct AudioSink(Arc<std::sync::Mutex<Option<mpsc::Sender<Bytes>>>>);
+
+impl AudioSink {
+    pub fn set(&self, to: Option<mpsc::Sender<Bytes>>) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = to;
+    }
+
+    pub fn push(&self, payload: Bytes) {
+        if let Some(to) = self.0.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            let _ = to.try_send(payload);
+        }
+    }
 }
 
 impl Receiver {
@@ -155,6 +177,8 @@ impl Receiver {
             events,
             stats,
             cancel,
+            audio_pt,
+            audio,
         } = self;
         let mut decoder = TelephoneEventDecoder::new();
         let mut buf = vec![0u8; 2048];
@@ -191,6 +215,10 @@ impl Receiver {
                 stats.malformed.fetch_add(1, Ordering::Relaxed);
                 continue;
             };
+            if packet.header.payload_type == audio_pt {
+                audio.push(packet.payload);
+                continue;
+            }
             if Some(packet.header.payload_type) == telephone_event {
                 if let Some(digit) = decoder.push(packet.header.timestamp, &packet.payload) {
                     if events.send(MediaEvent::Dtmf(digit)).await.is_err() {

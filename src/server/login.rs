@@ -95,12 +95,41 @@ async fn login(State(state): State<LoginState>, Json(credentials): Json<Credenti
 
 /// The session named by the request's cookie.
 fn session_of(state: &LoginState, headers: &HeaderMap) -> Option<(String, Session)> {
+    session_from(&state.sessions, headers)
+}
+
+/// The session named by the request's cookie (and its token), if it is open.
+pub fn session_from(sessions: &Sessions, headers: &HeaderMap) -> Option<(String, Session)> {
     let cookies = headers.get(header::COOKIE)?.to_str().ok()?;
     let token = cookies
         .split(';')
         .find_map(|c| c.trim().strip_prefix(&format!("{COOKIE}=")).map(str::to_string))?;
-    let session = state.sessions.get(&token, now())?;
+    let session = sessions.get(&token, now())?;
     Some((token, session))
+}
+
+/// A session still open (touching it keeps it alive: a softphone in use is not idle).
+pub fn still_open(sessions: &Sessions, token: &str) -> bool {
+    sessions.get(token, now()).is_some()
+}
+
+/// Whether a WebSocket upgrade comes from one of our own pages: a browser sends `Origin`, and
+/// another site's page must not drive an agent's session with the agent's cookie.
+pub fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        // Not a browser (a script or a test client): the cookie alone decides.
+        return true;
+    };
+    let (Some(origin), Some(host)) = (
+        origin.to_str().ok(),
+        headers.get(header::HOST).and_then(|h| h.to_str().ok()),
+    ) else {
+        return false;
+    };
+    origin
+        .strip_prefix("http://")
+        .or_else(|| origin.strip_prefix("https://"))
+        .is_some_and(|o| o == host)
 }
 
 /// The session, if its role is at least `role` (admins may do what supervisors may, and so on).

@@ -16,6 +16,10 @@ use tokio::sync::mpsc;
 use tokio_util::task::TaskTracker;
 use tracing::{info, warn};
 
+use crate::acd::desk::DeskSettings;
+use crate::acd::route::Policy;
+use crate::acd::service::Acd;
+use crate::auth::sessions::Sessions;
 use crate::call::capacity::Capacity;
 use crate::call::recorder::Recorder;
 use crate::call::{CallServices, CallSettings, accept_calls};
@@ -24,6 +28,8 @@ use crate::lang::Lang;
 use crate::media::pacer::Pacer;
 use crate::media::rtp_session::PortRange;
 use crate::sip::{PeerAllowList, SipEdge, SipSettings};
+use crate::softphone::audio::WebRtcSettings;
+use crate::softphone::{self, SoftphoneState};
 use crate::store::Store;
 
 #[derive(Debug, thiserror::Error)]
@@ -125,6 +131,22 @@ pub async fn start(config: Config) -> Result<Running, ServeError> {
         toll_free_numbers: config.center.toll_free_numbers.clone(),
         fallback_numbers: config.center.fallback_numbers.clone(),
     };
+    let agents = &config.agents;
+    let secs = Duration::from_secs;
+    let recorder = Recorder::start(store.clone());
+    let acd = Acd::start(
+        DeskSettings {
+            offer_timeout: secs(agents.offer_timeout_seconds.max(1)),
+            wrap_up: secs(agents.wrap_up_seconds),
+            disconnect_grace: secs(agents.disconnect_grace_seconds),
+            policy: Policy {
+                widen_to_basic_after: secs(agents.widen_to_basic_after_seconds),
+                widen_to_any_after: secs(agents.widen_to_any_after_seconds),
+            },
+            initial_handle_time: secs(agents.initial_handle_seconds.max(1)),
+        },
+        recorder.clone(),
+    );
     let services = Arc::new(CallServices::new(
         settings,
         Arc::new(calendars),
@@ -133,7 +155,8 @@ pub async fn start(config: Config) -> Result<Running, ServeError> {
         Pacer::start(),
         PortRange::new(first_port..=last_port),
         Capacity::new(config.center.max_lines, config.center.max_queue),
-        Recorder::start(store.clone()),
+        recorder,
+        acd.clone(),
     ));
     let (calls_tx, calls_rx) = mpsc::channel(256);
     let sip = SipEdge::start(
@@ -158,13 +181,25 @@ pub async fn start(config: Config) -> Result<Running, ServeError> {
         addr: config.http.listen,
         source,
     })?;
+    let sessions: Arc<Sessions> = Arc::default();
     let app = http::app(http::HttpState {
         calls: Arc::clone(&services),
         sip: Arc::clone(&sip.stats),
     })
     .merge(login::routes(login::LoginState {
         store: store.clone(),
-        sessions: Arc::default(),
+        sessions: Arc::clone(&sessions),
+    }))
+    .merge(softphone::routes(SoftphoneState {
+        sessions,
+        store: store.clone(),
+        acd,
+        webrtc: WebRtcSettings {
+            ip: config.softphone.ip,
+            public_ip: config.softphone.public_ip,
+        },
+        categories: config.agents.categories.clone().into(),
+        short_abandon_seconds: config.center.short_abandon_seconds,
     }));
     tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app).await {

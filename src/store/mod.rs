@@ -5,10 +5,12 @@
 //! The queries are plain SQL over sqlx's `Any` driver with `$N` placeholders, which both
 //! SQLite and PostgreSQL accept, so each query is written once.
 //!
+//! - [`agents`]: the agents' event log, wrap-ups, a caller's earlier calls.
 //! - [`calendars`]: calendar revisions saved at run time.
 //! - [`calls`]: call detail records and their append-only steps.
 //! - [`users`]: staff accounts and agents' language skills.
 
+pub mod agents;
 pub mod calendars;
 pub mod calls;
 pub mod users;

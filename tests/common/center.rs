@@ -66,6 +66,8 @@ pub struct Options {
     pub media_timeout_seconds: u64,
     /// Digest credentials the trunk must present (realm, username, password).
     pub trunk_auth: Option<(String, String, String)>,
+    /// The floor's settings (`[agents]`).
+    pub agents: tsunagu::config::AgentsConfig,
 }
 
 impl Default for Options {
@@ -79,6 +81,7 @@ impl Default for Options {
             rtp_peers: Vec::new(),
             media_timeout_seconds: 10,
             trunk_auth: None,
+            agents: Default::default(),
         }
     }
 }
@@ -118,6 +121,7 @@ impl Center {
         config.paths.calendars = Some(calendars);
         config.paths.database_url = options.database_url;
         config.media.rtp_peers = options.rtp_peers;
+        config.agents = options.agents;
         let running = tsunagu::server::start(config)
             .await
             .unwrap_or_else(|e| panic!("the center does not start: {e}"));

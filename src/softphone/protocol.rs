@@ -1,0 +1,134 @@
+//! The softphone's WebSocket protocol (`GET /api/agent/ws`): JSON text messages, one object
+//! each, with a `type`. The page (`assets/agent.html`) is its one client; README.md documents it.
+//!
+//! Browser → tsunagu:
+//! - `{"type":"offer","sdp":"…"}`: the audio connection's offer (after ICE gathering). Once per
+//!   connection; the answer comes back as `answer`.
+//! - `{"type":"ready"}`, `{"type":"not_ready","reason":"break"|"training"|"outbound"}`
+//! - `{"type":"answer_call"}`: pick up the call that rings.
+//! - `{"type":"hang_up"}`, `{"type":"hold","on":true}`, `{"type":"mute","on":true}`
+//! - `{"type":"transfer","agent":"sato"}` or `{"type":"transfer","language":"vi"}` (blind).
+//! - `{"type":"wrap_up","call":"…","category":"renewal/card","escalation":false,
+//!   "escalation_note":"","complaint":false,"notes":"…"}`: files the form and ends wrap-up.
+//! - `{"type":"extend_wrap_up","seconds":60}`
+//!
+//! tsunagu → browser:
+//! - `hello` (name, skills, categories), `answer` (sdp), `state` (state, reason, call,
+//!   wrap_up_left), `ringing` (call, caller, language, queue, path, earlier_calls),
+//!   `withdrawn` (call, why), `connected` (call), `call_ended` (call), `wrap_up_saved` (call),
+//!   `replaced` (the agent opened the softphone elsewhere), `error` (message).
+
+use serde::{Deserialize, Serialize};
+
+use crate::store::agents::EarlierCall;
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum FromBrowser {
+    Offer {
+        sdp: String,
+    },
+    Ready,
+    NotReady {
+        reason: String,
+    },
+    AnswerCall,
+    HangUp,
+    Hold {
+        on: bool,
+    },
+    Mute {
+        on: bool,
+    },
+    Transfer {
+        #[serde(default)]
+        agent: Option<String>,
+        #[serde(default)]
+        language: Option<String>,
+    },
+    WrapUp {
+        call: String,
+        category: String,
+        #[serde(default)]
+        escalation: bool,
+        #[serde(default)]
+        escalation_note: String,
+        #[serde(default)]
+        complaint: bool,
+        #[serde(default)]
+        notes: String,
+    },
+    ExtendWrapUp {
+        seconds: u64,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ToBrowser {
+    Hello {
+        agent: String,
+        skills: Vec<(String, u8)>,
+        categories: Vec<String>,
+    },
+    Answer {
+        sdp: String,
+    },
+    State {
+        state: &'static str,
+        reason: Option<&'static str>,
+        call: Option<String>,
+        wrap_up_left: Option<u64>,
+    },
+    Ringing {
+        call: String,
+        caller: String,
+        language: String,
+        queue: String,
+        path: String,
+        earlier_calls: Vec<EarlierCall>,
+    },
+    Withdrawn {
+        call: String,
+        why: &'static str,
+    },
+    Connected {
+        call: String,
+    },
+    CallEnded {
+        call: String,
+    },
+    WrapUpSaved {
+        call: String,
+    },
+    Replaced,
+    Error {
+        message: String,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_parse_and_unknown_ones_are_refused() {
+        let wrap: FromBrowser = serde_json::from_str(
+            r#"{"type":"wrap_up","call":"c1","category":"complaint","complaint":true,"notes":"rude"}"#,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert!(matches!(wrap, FromBrowser::WrapUp { complaint: true, .. }));
+        assert_eq!(
+            serde_json::from_str::<FromBrowser>(r#"{"type":"ready"}"#).ok(),
+            Some(FromBrowser::Ready)
+        );
+        assert!(serde_json::from_str::<FromBrowser>(r#"{"type":"dance"}"#).is_err());
+        assert!(serde_json::from_str::<FromBrowser>(r#"{"type":"hold","on":"yes"}"#).is_err());
+        assert!(
+            serde_json::from_str::<FromBrowser>(r#"{"type":"wrap_up","call":"c1"}"#).is_err(),
+            "no category"
+        );
+        let out = serde_json::to_string(&ToBrowser::Connected { call: "c1".into() }).unwrap_or_default();
+        assert_eq!(out, r#"{"type":"connected","call":"c1"}"#);
+    }
+}

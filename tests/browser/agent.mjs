@@ -1,0 +1,90 @@
+// An agent in a real browser: Debian's Chromium, headless, driven by playwright-core (which
+// never downloads a browser). Used by tests/softphone_browser.rs, which reads the JSON lines this
+// prints on stdout and places the calls.
+//
+// Usage: node agent.mjs BASE_URL NAME PASSWORD FAKE_MIC_WAV SCRIPT
+//   SCRIPT "take-call": log in, get the audio up, go ready, answer the call that rings, measure
+//           the audio both ways (getStats), hang up, file the wrap-up, end ready again.
+//   SCRIPT "vanish":    log in, ready, answer, then close the browser mid-call.
+import { chromium } from "playwright-core";
+
+const [base, name, password, wav, script] = process.argv.slice(2);
+const emit = (step, data = {}) => process.stdout.write(JSON.stringify({ step, ...data }) + "\n");
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  headless: true,
+  args: [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+    `--use-file-for-fake-audio-capture=${wav}`,
+    // Without it Chromium gathers no candidate on 127.0.0.1 and never connects.
+    "--allow-loopback-in-peer-connection",
+    "--autoplay-policy=no-user-gesture-required",
+  ],
+});
+const page = await browser.newPage();
+page.on("console", (m) => process.stderr.write(`[page] ${m.text()}\n`));
+page.on("pageerror", (e) => process.stderr.write(`[page error] ${e}\n`));
+const until = (fn, arg, timeout = 30000) => page.waitForFunction(fn, arg, { timeout, polling: 100 });
+
+async function stats() {
+  return page.evaluate(async () => {
+    const out = {};
+    (await window.softphone.pc.getStats()).forEach((s) => {
+      if (s.type === "inbound-rtp" && s.kind === "audio") {
+        Object.assign(out, { packetsReceived: s.packetsReceived, packetsLost: s.packetsLost, audioLevel: s.audioLevel, totalAudioEnergy: s.totalAudioEnergy });
+      }
+      if (s.type === "outbound-rtp" && s.kind === "audio") out.packetsSent = s.packetsSent;
+      if (s.type === "codec") out.codecs = (out.codecs || []).concat(s.mimeType);
+    });
+    return out;
+  });
+}
+
+try {
+  await page.goto(base + "/");
+  await page.fill("#login-name", name);
+  await page.fill("#login-password", password);
+  await page.click("#login-button");
+  await until(() => window.softphone.pc && window.softphone.pc.connectionState === "connected");
+  await page.click("#ready");
+  await until(() => window.softphone.state === "ready");
+  emit("ready");
+  await until(() => window.softphone.state === "offered", null, 120000);
+  const ringing = await page.evaluate(() => window.softphone.events.filter((e) => e.type === "ringing").pop());
+  const shown = await page.textContent("#ring-caller");
+  emit("ringing", { ringing, shown });
+  await page.click("#answer");
+  await until(() => window.softphone.state === "on_call");
+  emit("connected", { call: ringing.call });
+  if (script === "vanish") {
+    await page.waitForTimeout(1500);
+    emit("vanishing");
+    await browser.close();
+    emit("vanished");
+    process.exit(0);
+  }
+  const before = await stats();
+  await page.waitForTimeout(4000);
+  const after = await stats();
+  emit("stats", { before, after });
+  await page.click("#hang-up");
+  await until(() => window.softphone.state === "wrap_up");
+  emit("wrap_up");
+  await page.selectOption("#category", "renewal/card");
+  await page.check("#escalation");
+  await page.fill("#escalation-note", "wants a home visit");
+  await page.fill("#notes", "asked about renewing the card before it expires");
+  await page.click("#save-wrap-up");
+  await until(() => window.softphone.events.some((e) => e.type === "wrap_up_saved"));
+  await until(() => window.softphone.state === "ready");
+  emit("done", { call: ringing.call });
+} catch (e) {
+  const events = await page.evaluate(() => window.softphone && window.softphone.events).catch(() => null);
+  emit("failed", { error: String(e), events });
+  await browser.close();
+  process.exit(1);
+}
+await browser.close();

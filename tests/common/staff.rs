@@ -1,0 +1,147 @@
+//! Staff at a running center over real HTTP and WebSocket: accounts, login, the agent's
+//! softphone session (the same JSON protocol the page speaks) and the supervisor's floor.
+// The test is an edge: it reads the clock.
+#![allow(clippy::disallowed_methods)]
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+use super::center::Center;
+
+pub type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// One HTTP/1.1 request; returns the status, the raw head and the body.
+pub async fn http(
+    center: &Center,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, String, String) {
+    let mut stream = tokio::net::TcpStream::connect(center.running.http_addr)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: tsunagu\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str(&format!(
+        "Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    ));
+    stream
+        .write_all(request.as_bytes())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut response = String::new();
+    stream
+        .read_to_string(&mut response)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((response.as_str(), ""));
+    let status = head.get(9..12).and_then(|c| c.parse().ok()).unwrap_or(0);
+    (status, head.to_string(), body.to_string())
+}
+
+pub const PASSWORD: &str = "kawasaki-2026!";
+
+/// Creates a user with `PASSWORD` and the given skills ("vi", 3).
+pub async fn add_user(center: &Center, name: &str, role: &str, skills: &[(&str, u8)]) {
+    let hash = tsunagu::auth::password::hash(PASSWORD).unwrap_or_else(|e| panic!("{e}"));
+    let skills: Vec<(String, u8)> = skills.iter().map(|(l, n)| (l.to_string(), *n)).collect();
+    center
+        .running
+        .store
+        .create_user(name, role, &hash, &skills, jiff::Timestamp::now())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// Logs in; returns the `Cookie` header value.
+pub async fn log_in(center: &Center, name: &str) -> String {
+    let (status, head, body) = http(
+        center,
+        "POST",
+        "/api/login",
+        &[],
+        &format!(r#"{{"name":"{name}","password":"{PASSWORD}"}}"#),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let cookie = head
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .starts_with("set-cookie:")
+                .then(|| l[11..].trim().to_string())
+        })
+        .unwrap_or_else(|| panic!("no cookie: {head}"));
+    cookie.split(';').next().unwrap_or_default().to_string()
+}
+
+/// Opens a WebSocket at `path` with the cookie (and an `Origin`, when given).
+pub async fn open_ws(center: &Center, path: &str, cookie: &str, origin: Option<&str>) -> Result<Ws, u16> {
+    let url = format!("ws://{}{path}", center.running.http_addr);
+    let mut request = url.into_client_request().unwrap_or_else(|e| panic!("{e}"));
+    let headers = request.headers_mut();
+    headers.insert("Cookie", cookie.parse().unwrap_or_else(|e| panic!("{e}")));
+    if let Some(origin) = origin {
+        headers.insert("Origin", origin.parse().unwrap_or_else(|e| panic!("{e}")));
+    }
+    match tokio_tungstenite::connect_async(request).await {
+        Ok((ws, _)) => Ok(ws),
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => Err(response.status().as_u16()),
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// An agent's softphone session, logged in and past its `hello`.
+pub async fn softphone(center: &Center, name: &str) -> Ws {
+    let cookie = log_in(center, name).await;
+    let mut ws = open_ws(center, "/api/agent/ws", &cookie, None)
+        .await
+        .unwrap_or_else(|status| panic!("softphone refused: {status}"));
+    next(&mut ws, "hello", Duration::from_secs(5)).await;
+    ws
+}
+
+pub async fn send(ws: &mut Ws, message: serde_json::Value) {
+    ws.send(Message::Text(message.to_string().into()))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// The next message of `kind`, skipping others; panics after `within`.
+pub async fn next(ws: &mut Ws, kind: &str, within: Duration) -> serde_json::Value {
+    let deadline = tokio::time::Instant::now() + within;
+    let mut seen = Vec::new();
+    loop {
+        let message = tokio::time::timeout_at(deadline, ws.next())
+            .await
+            .unwrap_or_else(|_| panic!("no '{kind}' within {within:?}; saw {seen:?}"));
+        let Some(Ok(Message::Text(text))) = message else {
+            panic!("the WebSocket ended waiting for '{kind}'; saw {seen:?}");
+        };
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+        if value["type"] == kind {
+            return value;
+        }
+        seen.push(value);
+    }
+}
+
+/// The next `state` message with this state.
+pub async fn state(ws: &mut Ws, wanted: &str, within: Duration) -> serde_json::Value {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        let message = next(ws, "state", left).await;
+        if message["state"] == wanted {
+            return message;
+        }
+    }
+}

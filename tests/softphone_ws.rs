@@ -1,0 +1,243 @@
+//! The floor over the softphone's real WebSocket protocol, with real callers (sipp and a UDP
+//! phone): who may connect, offers and their withdrawal when the caller gives up, missed
+//! offers going to the next agent, two agents and one call, answering without audio, the
+//! supervisors' live floor and the agents' event log.
+
+// The test is an edge: it reads the clock for its deadlines.
+#![allow(clippy::disallowed_methods)]
+
+mod common;
+
+use std::time::Duration;
+
+use common::center::{Center, Options, kinds, phone};
+use common::staff::{add_user, http, log_in, next, open_ws, send, softphone, state};
+use serde_json::json;
+use tokio::net::UdpSocket;
+
+async fn phone_socket() -> (UdpSocket, u16) {
+    let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("{e}"));
+    let port = socket.local_addr().map(|a| a.port()).unwrap_or_else(|e| panic!("{e}"));
+    (socket, port)
+}
+
+/// The caller's keys for English: barge into the greeting, then 2 in the language menu.
+fn english() -> Vec<(usize, char)> {
+    vec![(25, '2'), (60, '2')]
+}
+
+const SECONDS_5: Duration = Duration::from_secs(5);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_logged_in_agents_from_our_own_pages_get_a_softphone_and_only_supervisors_the_floor() {
+    let center = Center::start(Options::default()).await;
+    add_user(&center, "tanaka", "agent", &[("ja", 3)]).await;
+    add_user(&center, "suzuki", "supervisor", &[]).await;
+    assert_eq!(open_ws(&center, "/api/agent/ws", "", None).await.err(), Some(401));
+    let agent = log_in(&center, "tanaka").await;
+    let origin = format!("http://{}", center.running.http_addr);
+    assert_eq!(
+        open_ws(&center, "/api/agent/ws", &agent, Some("http://evil.example"))
+            .await
+            .err(),
+        Some(403),
+        "another site's page must not drive the agent's session"
+    );
+    // tungstenite sends Host = the address; an Origin naming that address is our own page.
+    assert!(
+        open_ws(&center, "/api/agent/ws", &agent, Some(origin.as_str()))
+            .await
+            .is_ok()
+    );
+    assert_eq!(open_ws(&center, "/api/floor/ws", &agent, None).await.err(), Some(403));
+    let (status, _, _) = http(&center, "GET", "/api/calls/x", &[("Cookie", &agent)], "").await;
+    assert_eq!(status, 403, "agents do not read other calls' records");
+    let supervisor = log_in(&center, "suzuki").await;
+    assert!(open_ws(&center, "/api/floor/ws", &supervisor, None).await.is_ok());
+    let (status, _, _) = http(&center, "GET", "/api/calls/x", &[("Cookie", &supervisor)], "").await;
+    assert_eq!(status, 404);
+    // The pages themselves are public (they ask for a login).
+    let (status, _, body) = http(&center, "GET", "/", &[], "").await;
+    assert!(status == 200 && body.contains("softphone"), "{status}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_caller_who_hangs_up_while_it_rings_withdraws_the_offer_and_the_agent_is_ready_again() {
+    let center = Center::start(Options::default()).await;
+    add_user(&center, "nguyen", "agent", &[("en", 3), ("vi", 3)]).await;
+    let mut ws = softphone(&center, "nguyen").await;
+    state(&mut ws, "not_ready", SECONDS_5).await;
+    send(&mut ws, json!({"type": "ready"})).await;
+    state(&mut ws, "ready", SECONDS_5).await;
+
+    let (socket, port) = phone_socket().await;
+    let listening = tokio::spawn(phone(socket, english(), Duration::from_secs(30)));
+    // The caller hangs up 9 s in: long after joining the queue, before the 15 s offer timeout.
+    let caller = {
+        let sip = center.sip();
+        let dir = center.dir.path().to_path_buf();
+        tokio::spawn(async move { common::center::sipp_at(sip, &dir, "caller_hangs_up.xml", port, 9000, &[]).await })
+    };
+    let ringing = next(&mut ws, "ringing", Duration::from_secs(20)).await;
+    assert_eq!(ringing["caller"], "09012345678");
+    assert_eq!(ringing["language"], "en");
+    assert!(
+        ringing["path"]
+            .as_str()
+            .is_some_and(|p| p.contains("language en") && p.contains("in_hours")),
+        "{ringing}"
+    );
+    let withdrawn = next(&mut ws, "withdrawn", Duration::from_secs(20)).await;
+    assert_eq!(withdrawn["why"], "caller_hung_up");
+    state(&mut ws, "ready", SECONDS_5).await;
+    // An answer that crosses the hang-up is refused, nothing is bridged.
+    send(&mut ws, json!({"type": "answer_call"})).await;
+    next(&mut ws, "error", SECONDS_5).await;
+    let (status, output) = caller.await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(status, Some(0), "{output}");
+    let _ = listening.await;
+
+    let calls = center.calls_today().await;
+    let steps = kinds(&calls[0]);
+    assert!(steps.contains(&"offered:nguyen".to_string()), "{steps:?}");
+    assert!(steps.contains(&"abandoned:queue".to_string()), "{steps:?}");
+    assert!(!steps.iter().any(|s| s.starts_with("agent_answered")), "{steps:?}");
+    let events = center
+        .running
+        .store
+        .agent_events("nguyen")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let states: Vec<&str> = events.iter().map(|e| e.state.as_str()).collect();
+    assert_eq!(states, ["not_ready", "ready", "offered", "ready"], "{events:?}");
+    assert_eq!(events[2].call_id, calls[0].id);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_offer_nobody_answers_goes_to_the_next_agent_and_the_first_is_marked_missed() {
+    let center = Center::start(Options {
+        agents: tsunagu::config::AgentsConfig {
+            offer_timeout_seconds: 2,
+            ..Default::default()
+        },
+        ..Options::default()
+    })
+    .await;
+    add_user(&center, "first", "agent", &[("en", 3)]).await;
+    add_user(&center, "second", "agent", &[("en", 2)]).await;
+    let mut first = softphone(&center, "first").await;
+    let mut second = softphone(&center, "second").await;
+    send(&mut first, json!({"type": "ready"})).await;
+    state(&mut first, "ready", SECONDS_5).await;
+    // Two agents: the better English speaker is offered the call first (second is not ready yet).
+    let (socket, port) = phone_socket().await;
+    let listening = tokio::spawn(phone(socket, english(), Duration::from_secs(30)));
+    let caller = {
+        let sip = center.sip();
+        let dir = center.dir.path().to_path_buf();
+        tokio::spawn(async move { common::center::sipp_at(sip, &dir, "caller_hangs_up.xml", port, 12_000, &[]).await })
+    };
+    let ringing = next(&mut first, "ringing", Duration::from_secs(20)).await;
+    send(&mut second, json!({"type": "ready"})).await;
+    let withdrawn = next(&mut first, "withdrawn", SECONDS_5).await;
+    assert_eq!(withdrawn["why"], "not_answered");
+    let missed = state(&mut first, "not_ready", SECONDS_5).await;
+    assert_eq!(missed["reason"], "missed");
+    let again = next(&mut second, "ringing", SECONDS_5).await;
+    assert_eq!(again["call"], ringing["call"], "the same caller, first in line");
+    let (status, output) = caller.await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(status, Some(0), "{output}");
+    let _ = listening.await;
+    let steps = kinds(&center.calls_today().await[0]);
+    let offers: Vec<&String> = steps.iter().filter(|s| s.starts_with("offered")).collect();
+    assert_eq!(offers, ["offered:first", "offered:second"], "{steps:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_ready_agents_and_one_caller_one_rings_and_answering_without_audio_is_refused() {
+    let center = Center::start(Options::default()).await;
+    add_user(&center, "a", "agent", &[("en", 3)]).await;
+    add_user(&center, "b", "agent", &[("en", 3)]).await;
+    add_user(&center, "boss", "supervisor", &[]).await;
+    let mut a = softphone(&center, "a").await;
+    let mut b = softphone(&center, "b").await;
+    send(&mut a, json!({"type": "ready"})).await;
+    send(&mut b, json!({"type": "ready"})).await;
+    state(&mut a, "ready", SECONDS_5).await;
+    state(&mut b, "ready", SECONDS_5).await;
+    let boss = log_in(&center, "boss").await;
+    let mut floor = open_ws(&center, "/api/floor/ws", &boss, None)
+        .await
+        .unwrap_or_else(|s| panic!("{s}"));
+
+    let (socket, port) = phone_socket().await;
+    let listening = tokio::spawn(phone(socket, english(), Duration::from_secs(30)));
+    let caller = {
+        let sip = center.sip();
+        let dir = center.dir.path().to_path_buf();
+        tokio::spawn(async move { common::center::sipp_at(sip, &dir, "caller_hangs_up.xml", port, 8000, &[]).await })
+    };
+    // Whoever it rings at (the longest idle: a), the other hears nothing of it.
+    let ringing = next(&mut a, "ringing", Duration::from_secs(20)).await;
+    // The floor shows the agent ringing and the call.
+    let deadline = tokio::time::Instant::now() + SECONDS_5;
+    loop {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the floor never showed the offer"
+        );
+        let view = read_floor(&mut floor).await;
+        let agents = view["agents"].as_array().cloned().unwrap_or_default();
+        if agents.iter().any(|x| x["name"] == "a" && x["state"] == "offered") {
+            assert!(
+                agents.iter().any(|x| x["name"] == "b" && x["state"] == "ready"),
+                "{view}"
+            );
+            assert_eq!(view["target"], 0.85);
+            break;
+        }
+    }
+    // No audio connection on this session: the answer is refused, the call keeps ringing.
+    send(&mut a, json!({"type": "answer_call"})).await;
+    let refused = next(&mut a, "error", SECONDS_5).await;
+    assert!(
+        refused["message"].as_str().is_some_and(|m| m.contains("audio")),
+        "{refused}"
+    );
+    let withdrawn = next(&mut a, "withdrawn", Duration::from_secs(20)).await;
+    assert_eq!(withdrawn["call"], ringing["call"]);
+    let (status, output) = caller.await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(status, Some(0), "{output}");
+    let _ = listening.await;
+    center.running.services.recorder.flush().await;
+    let b_events = center
+        .running
+        .store
+        .agent_events("b")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        b_events.iter().all(|e| e.state != "offered"),
+        "one call is offered to one agent at a time: {b_events:?}"
+    );
+}
+
+async fn read_floor(ws: &mut common::staff::Ws) -> serde_json::Value {
+    use futures_util::StreamExt;
+    let message = tokio::time::timeout(SECONDS_5, ws.next())
+        .await
+        .unwrap_or_else(|_| panic!("no floor update"));
+    let Some(Ok(tokio_tungstenite::tungstenite::Message::Text(text))) = message else {
+        panic!("the floor WebSocket ended");
+    };
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_softphone_of_the_same_agent_replaces_the_first() {
+    let center = Center::start(Options::default()).await;
+    add_user(&center, "tanaka", "agent", &[("ja", 3)]).await;
+    let mut old = softphone(&center, "tanaka").await;
+    let _new = softphone(&center, "tanaka").await;
+    next(&mut old, "replaced", SECONDS_5).await;
+}
