@@ -28,6 +28,14 @@ pub const AGENT_LEFT: &str = "agent_left";
 pub const ENDED_BY_AGENT: &str = "agent_hung_up";
 /// Detail: `on` or `off`.
 pub const HOLD: &str = "hold";
+/// A call-back is being placed; detail: the agent.
+pub const DIALING: &str = "dialing";
+/// The resident answered the call-back; detail: the agent.
+pub const OUTBOUND_ANSWERED: &str = "outbound_answered";
+/// The call-back was not answered or refused; detail: why.
+pub const OUTBOUND_FAILED: &str = "outbound_failed";
+/// The `line` of call-backs (left out of the answer rate).
+pub const OUTBOUND_LINE: &str = "outbound";
 /// What the recorder tap saw of a bridge: `from_caller=N;from_agent=M` frames.
 pub const BRIDGED_AUDIO: &str = "bridged_audio";
 pub const TRANSFERRED: &str = "transferred";

@@ -15,6 +15,7 @@ pub struct Config {
     pub center: CenterConfig,
     pub agents: AgentsConfig,
     pub softphone: SoftphoneConfig,
+    pub outbound: OutboundConfig,
     pub paths: PathsConfig,
 }
 
@@ -175,6 +176,34 @@ impl Default for SoftphoneConfig {
         SoftphoneConfig {
             ip: IpAddr::from([127, 0, 0, 1]),
             public_ip: None,
+        }
+    }
+}
+
+/// Call-backs: agents calling residents through the trunk.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct OutboundConfig {
+    /// The carrier's SIP address for outgoing calls; none: agents cannot call out.
+    pub trunk: Option<SocketAddr>,
+    /// The number residents see.
+    pub caller_id: String,
+    /// Dial-plan patterns of the numbers agents may call (`X` digit, `Z` 1-9, `N` 2-9,
+    /// `[1-5]`, a trailing `.` for more digits).
+    pub allowed: Vec<String>,
+    /// Patterns never called, even when allowed (denied wins).
+    pub denied: Vec<String>,
+}
+
+impl Default for OutboundConfig {
+    fn default() -> OutboundConfig {
+        OutboundConfig {
+            trunk: None,
+            caller_id: "0120380366".into(),
+            allowed: vec!["0[1-9]XXXXXXXX".into(), "0[789]0XXXXXXXX".into()],
+            denied: ["00.", "010.", "0570.", "0990.", "0180.", "0067."]
+                .map(String::from)
+                .to_vec(),
         }
     }
 }

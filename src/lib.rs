@@ -12,6 +12,7 @@
 //! - [`ivr`]: IVR flows as data and the sans-IO runner that walks a caller through them.
 //! - [`lang`]: the eight languages callers are served in.
 //! - [`media`]: G.711, RTP, DTMF and prompt audio for the trunk leg.
+//! - [`outbound`]: call-backs from agents through the trunk, limited by a dial plan.
 //! - [`report`]: reports from call records (the daily answer rate).
 //! - [`server`]: `tsunagu serve`: loading, checking and running everything.
 //! - [`softphone`]: the agents' browser softphone (page, WebSocket, WebRTC audio) and the
@@ -38,6 +39,7 @@ pub mod config;
 pub mod ivr;
 pub mod lang;
 pub mod media;
+pub mod outbound;
 pub mod report;
 pub mod server;
 pub mod sip;

@@ -161,9 +161,10 @@ async fn two_ready_agents_and_one_caller_one_rings_and_answering_without_audio_i
     add_user(&center, "boss", "supervisor", &[]).await;
     let mut a = softphone(&center, "a").await;
     let mut b = softphone(&center, "b").await;
+    // a is ready first, so a is the longest idle.
     send(&mut a, json!({"type": "ready"})).await;
-    send(&mut b, json!({"type": "ready"})).await;
     state(&mut a, "ready", SECONDS_5).await;
+    send(&mut b, json!({"type": "ready"})).await;
     state(&mut b, "ready", SECONDS_5).await;
     let boss = log_in(&center, "boss").await;
     let mut floor = open_ws(&center, "/api/floor/ws", &boss, None)
@@ -240,4 +241,48 @@ async fn a_second_softphone_of_the_same_agent_replaces_the_first() {
     let mut old = softphone(&center, "tanaka").await;
     let _new = softphone(&center, "tanaka").await;
     next(&mut old, "replaced", SECONDS_5).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn call_backs_only_to_numbers_the_dial_plan_allows_and_only_when_not_ready_for_outbound() {
+    let center = Center::start(Options {
+        // Nobody listens there: every check below must refuse before a call is placed.
+        outbound_trunk: Some("127.0.0.1:9".parse().unwrap_or_else(|e| panic!("{e}"))),
+        ..Options::default()
+    })
+    .await;
+    add_user(&center, "ito", "agent", &[("ja", 3)]).await;
+    let mut ws = softphone(&center, "ito").await;
+    for (number, expected) in [
+        ("0570-123-456", "may not be called"),
+        ("010-44-20-7946-0000", "may not be called"),
+        ("110", "not a number the center may call"),
+        ("+81-44-200-1234", "not a phone number"),
+    ] {
+        send(&mut ws, json!({"type": "dial", "number": number})).await;
+        let refused = next(&mut ws, "error", SECONDS_5).await;
+        assert!(
+            refused["message"].as_str().is_some_and(|m| m.contains(expected)),
+            "{number}: {refused}"
+        );
+    }
+    // An allowed number, but the agent is not set for outbound calls.
+    send(&mut ws, json!({"type": "dial", "number": "044-200-1234"})).await;
+    let refused = next(&mut ws, "error", SECONDS_5).await;
+    assert!(
+        refused["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("not ready for outbound")),
+        "{refused}"
+    );
+    send(&mut ws, json!({"type": "not_ready", "reason": "outbound"})).await;
+    while state(&mut ws, "not_ready", SECONDS_5).await["reason"] != "outbound" {}
+    // No audio connection on this session: refused before any INVITE.
+    send(&mut ws, json!({"type": "dial", "number": "044-200-1234"})).await;
+    let refused = next(&mut ws, "error", SECONDS_5).await;
+    assert!(
+        refused["message"].as_str().is_some_and(|m| m.contains("audio")),
+        "{refused}"
+    );
+    assert!(center.calls_today().await.is_empty(), "no call was placed");
 }

@@ -212,25 +212,25 @@ async fn refuse(call: &mut InboundCall, record: &Record, code: u16) {
     record.step(cdr::ENDED, "rejected;center");
 }
 
-/// The call's media: its stream in the pacer and its receiver.
-struct Media {
-    stream: u64,
+/// The call's media: its stream in the pacer and its receiver (also the outbound calls').
+pub(crate) struct Media {
+    pub(crate) stream: u64,
     cancel: CancellationToken,
-    law: Law,
+    pub(crate) law: Law,
     /// The caller's media address from the latest offer.
     expected: watch::Sender<Option<std::net::SocketAddr>>,
     /// Where the caller's audio goes while bridged to an agent.
-    audio: AudioSink,
+    pub(crate) audio: AudioSink,
 }
 
 /// What the media side tells the call.
-struct MediaChannels {
-    events: mpsc::Receiver<MediaEvent>,
+pub(crate) struct MediaChannels {
+    pub(crate) events: mpsc::Receiver<MediaEvent>,
     pacer_events: mpsc::Receiver<PacerEvent>,
 }
 
 impl Media {
-    fn start(
+    pub(crate) fn start(
         services: &Arc<CallServices>,
         socket: Arc<tokio::net::UdpSocket>,
         offer: &Offer,
@@ -287,7 +287,7 @@ impl Media {
         )
     }
 
-    fn stop(&self, services: &CallServices) {
+    pub(crate) fn stop(&self, services: &CallServices) {
         services.pacer.close(self.stream);
         self.cancel.cancel();
     }

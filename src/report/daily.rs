@@ -1,7 +1,8 @@
 //! The daily report and the answer rate (CC-SLA: answered ≥ 85 % of incoming calls, daily).
 //!
 //! Definitions (each call counts in exactly one of out-of-hours, rejected, or offered):
-//! - **received**: every call that reached us from a trunk peer (it has a record).
+//! - **received**: every call that reached us from a trunk peer (it has a record). Call-backs
+//!   agents place (line `outbound`) are counted apart and in no other column.
 //! - **rejected**: refused before the IVR answered (no common codec, no media port).
 //! - **out of hours**: arrived while the center was closed (by its calendar at arrival).
 //! - **offered**: arrived in hours and answered by the IVR, **including** callers turned away
@@ -41,6 +42,8 @@ pub struct DailyReport {
     pub answer_rate: Option<f64>,
     pub target: f64,
     pub meets_target: Option<bool>,
+    /// Call-backs placed by agents (line `outbound`): not part of any other column.
+    pub call_backs: u32,
     /// Calls by line (toll-free, fallback, other).
     pub by_line: std::collections::BTreeMap<String, u32>,
 }
@@ -53,6 +56,7 @@ pub fn daily_report(date: &str, calls: &[CallRecord], short_abandon_seconds: u32
         out_of_hours: 0,
         offered: 0,
         answered: 0,
+        call_backs: 0,
         busy: 0,
         abandoned_in_ivr: 0,
         abandoned_in_queue: 0,
@@ -65,6 +69,10 @@ pub fn daily_report(date: &str, calls: &[CallRecord], short_abandon_seconds: u32
         by_line: Default::default(),
     };
     for call in calls {
+        if call.line == cdr::OUTBOUND_LINE {
+            report.call_backs += 1;
+            continue;
+        }
         report.received += 1;
         *report.by_line.entry(call.line.clone()).or_default() += 1;
         let has = |kind: &str| call.events.iter().any(|e| e.kind == kind);
@@ -131,7 +139,8 @@ impl DailyReport {
              abandoned in the queue  {}\n\
              of which short (< {} s)  {}\n\
              other endings           {}\n\
-             answer rate             {rate}\n",
+             answer rate             {rate}\n\
+             call-backs placed       {}\n",
             self.date,
             self.received,
             if lines.is_empty() {
@@ -149,6 +158,7 @@ impl DailyReport {
             self.short_abandon_seconds,
             self.short_abandons,
             self.other,
+            self.call_backs,
         )
     }
 }

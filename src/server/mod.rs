@@ -27,6 +27,8 @@ use crate::config::Config;
 use crate::lang::Lang;
 use crate::media::pacer::Pacer;
 use crate::media::rtp_session::PortRange;
+use crate::outbound::dialplan::DialPlan;
+use crate::sip::dialer::DialerSettings;
 use crate::sip::{PeerAllowList, SipEdge, SipSettings};
 use crate::softphone::audio::WebRtcSettings;
 use crate::softphone::{self, SoftphoneState};
@@ -82,6 +84,8 @@ pub async fn start(config: Config) -> Result<Running, ServeError> {
             config.center.prompt_fallback_language
         ))
     })?;
+    let dial_plan = DialPlan::parse(&config.outbound.allowed, &config.outbound.denied)
+        .map_err(|e| ServeError::Config(format!("outbound: {e}")))?;
     let [first_port, last_port] = config.media.rtp_ports;
     if first_port == 0 || last_port <= first_port {
         return Err(ServeError::Config(format!(
@@ -200,6 +204,14 @@ pub async fn start(config: Config) -> Result<Running, ServeError> {
         },
         categories: config.agents.categories.clone().into(),
         short_abandon_seconds: config.center.short_abandon_seconds,
+        calls: Arc::clone(&services),
+        dialer: config.outbound.trunk.map(|trunk| {
+            sip.dialer(DialerSettings {
+                trunk,
+                caller_id: config.outbound.caller_id.clone(),
+            })
+        }),
+        dial_plan: Arc::new(dial_plan),
     }));
     tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app).await {

@@ -56,6 +56,7 @@ pub struct SipSettings {
 /// A running SIP endpoint. Dropping it does not stop it: call [`SipEdge::shutdown`].
 pub struct SipEdge {
     pub udp_addr: SocketAddr,
+    layer: Arc<DialogLayer>,
     pub tcp_addr: SocketAddr,
     pub stats: Arc<SipStats>,
     token: CancellationToken,
@@ -103,7 +104,7 @@ impl SipEdge {
         });
         let draining = Arc::new(AtomicBool::new(false));
         let edge = Edge {
-            layer,
+            layer: Arc::clone(&layer),
             peers: settings.peers,
             stats: Arc::clone(&stats),
             calls,
@@ -116,11 +117,21 @@ impl SipEdge {
         info!(%udp_addr, %tcp_addr, "listening for SIP");
         Ok(SipEdge {
             udp_addr,
+            layer,
             tcp_addr,
             stats,
             token,
             draining,
         })
+    }
+
+    /// Places calls out through the trunk.
+    pub fn dialer(&self, settings: super::dialer::DialerSettings) -> super::dialer::Dialer {
+        super::dialer::Dialer {
+            layer: Arc::clone(&self.layer),
+            local: self.udp_addr,
+            settings,
+        }
     }
 
     /// Stops taking new calls (they get 503 so the carrier tries another route); calls in

@@ -8,9 +8,11 @@
 //! - [`leg`]: one inbound call's dialog as our own `CallLeg` and `LegEvent`s.
 //! - [`peers`]: the trunk peers allowed to call in.
 //! - [`raw`]: checks on the raw bytes, and minimal responses rsipstack cannot give.
+//! - [`dialer`]: calls out through the trunk (call-backs).
 //! - [`sdp`]: offer/answer for G.711 and telephone-events.
 //! - [`udp_guard`]: the UDP socket wrapper that counts what is not SIP.
 
+pub mod dialer;
 pub mod digest;
 pub mod edge;
 pub mod fuzzing;

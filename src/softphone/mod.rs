@@ -19,6 +19,9 @@ use axum::routing::get;
 
 use crate::acd::service::Acd;
 use crate::auth::sessions::Sessions;
+use crate::call::CallServices;
+use crate::outbound::dialplan::DialPlan;
+use crate::sip::dialer::Dialer;
 use crate::store::Store;
 use audio::WebRtcSettings;
 
@@ -30,6 +33,10 @@ pub struct SoftphoneState {
     pub webrtc: WebRtcSettings,
     pub categories: Arc<[String]>,
     pub short_abandon_seconds: u32,
+    pub calls: Arc<CallServices>,
+    /// Where call-backs go; `None` when `[outbound] trunk` is not set.
+    pub dialer: Option<Dialer>,
+    pub dial_plan: Arc<DialPlan>,
 }
 
 pub fn routes(state: SoftphoneState) -> Router {

@@ -11,11 +11,14 @@
 //! - `{"type":"wrap_up","call":"…","category":"renewal/card","escalation":false,
 //!   "escalation_note":"","complaint":false,"notes":"…"}`: files the form and ends wrap-up.
 //! - `{"type":"extend_wrap_up","seconds":60}`
+//! - `{"type":"dial","number":"044-200-1234"}`: a call-back (not ready for `outbound` first);
+//!   `hang_up`, `hold` and `mute` then act on it.
 //!
 //! tsunagu → browser:
 //! - `hello` (name, skills, categories), `answer` (sdp), `state` (state, reason, call,
 //!   wrap_up_left), `ringing` (call, caller, language, queue, path, earlier_calls),
 //!   `withdrawn` (call, why), `connected` (call), `call_ended` (call), `wrap_up_saved` (call),
+//!   `dialing` (call, number), `outbound_connected` (call), `outbound_ended` (call, why),
 //!   `replaced` (the agent opened the softphone elsewhere), `error` (message).
 
 use serde::{Deserialize, Serialize};
@@ -61,6 +64,10 @@ pub enum FromBrowser {
     ExtendWrapUp {
         seconds: u64,
     },
+    /// Call a resident back (the agent must be not ready for `outbound`).
+    Dial {
+        number: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -100,6 +107,18 @@ pub enum ToBrowser {
     },
     WrapUpSaved {
         call: String,
+    },
+    /// A call-back is being placed.
+    Dialing {
+        call: String,
+        number: String,
+    },
+    OutboundConnected {
+        call: String,
+    },
+    OutboundEnded {
+        call: String,
+        why: String,
     },
     Replaced,
     Error {

@@ -26,6 +26,7 @@ use crate::acd::route::Skill;
 use crate::acd::service::{AgentNotice, Control};
 use crate::auth::Role;
 use crate::lang::Lang;
+use crate::outbound::call as outbound;
 use crate::server::login::{require, same_origin, session_from, still_open};
 use crate::store::agents::WrapUp;
 
@@ -47,6 +48,16 @@ pub async fn agent_ws(State(state): State<SoftphoneState>, headers: HeaderMap, w
     };
     let span = tracing::info_span!("softphone", agent = %session.name);
     ws.on_upgrade(move |socket| run(state, socket, token, session.name).instrument(span))
+}
+
+/// The next notice of the call-back in progress, or never when there is none.
+async fn call_back_notice(
+    call_back: &mut Option<(mpsc::Sender<outbound::Control>, mpsc::Receiver<outbound::Notice>)>,
+) -> Option<outbound::Notice> {
+    match call_back {
+        Some((_, notices)) => notices.recv().await,
+        None => std::future::pending().await,
+    }
 }
 
 /// The page's audio link, or never when there is none yet.
@@ -71,6 +82,10 @@ struct Agent {
     handled: HashSet<String>,
     /// The call in wrap-up, from the latest state.
     wrapping_up: Option<String>,
+    /// The latest state and not-ready reason.
+    floor_state: (&'static str, Option<&'static str>),
+    /// The call-back in progress: its controls and what it says.
+    call_back: Option<(mpsc::Sender<outbound::Control>, mpsc::Receiver<outbound::Notice>)>,
 }
 
 async fn run(state: SoftphoneState, mut socket: WebSocket, token: String, name: String) {
@@ -109,6 +124,8 @@ async fn run(state: SoftphoneState, mut socket: WebSocket, token: String, name: 
         link: None,
         handled: HashSet::new(),
         wrapping_up: None,
+        floor_state: ("logged_out", None),
+        call_back: None,
     };
     if send(&mut socket, &hello).await {
         loop {
@@ -140,6 +157,18 @@ async fn run(state: SoftphoneState, mut socket: WebSocket, token: String, name: 
                         break;
                     }
                 }
+                notice = call_back_notice(&mut agent.call_back) => {
+                    let message = match notice {
+                        Some(notice) => agent.call_back_message(notice),
+                        None => {
+                            agent.call_back = None;
+                            continue;
+                        }
+                    };
+                    if !send(&mut socket, &message).await {
+                        break;
+                    }
+                }
                 () = link_lost(&mut agent.link) => {
                     info!("the audio connection failed");
                     let _ = send(&mut socket, &ToBrowser::Error { message: "the audio connection was lost".into() }).await;
@@ -149,6 +178,9 @@ async fn run(state: SoftphoneState, mut socket: WebSocket, token: String, name: 
         }
     }
     info!("softphone gone");
+    if let Some((control, _)) = agent.call_back.take() {
+        let _ = control.send(outbound::Control::HangUp).await;
+    }
     agent.state.acd.offline(&agent.name, agent.session).await;
     if let Some(audio) = agent.audio.take() {
         audio.close().await;
@@ -176,9 +208,27 @@ fn timestamp() -> Timestamp {
 
 impl Agent {
     async fn act_on(&mut self, message: FromBrowser) -> Option<ToBrowser> {
+        // While a call-back is up, the call controls act on it.
+        if let Some((control, _)) = &self.call_back {
+            let control = control.clone();
+            let sent = match message {
+                FromBrowser::HangUp => Some(outbound::Control::HangUp),
+                FromBrowser::Hold { on } => Some(outbound::Control::Hold(on)),
+                FromBrowser::Mute { on } => Some(outbound::Control::Mute(on)),
+                FromBrowser::Ready | FromBrowser::AnswerCall | FromBrowser::Dial { .. } => {
+                    return error("end the call-back first");
+                }
+                _ => None,
+            };
+            if let Some(sent) = sent {
+                let _ = control.send(sent).await;
+                return None;
+            }
+        }
         let acd = &self.state.acd;
         let agent = self.name.clone();
         match message {
+            FromBrowser::Dial { number } => return self.dial(number).await,
             FromBrowser::Offer { sdp } => {
                 return match AgentAudio::answer(sdp, &self.state.webrtc).await {
                     Ok((audio, answer)) => {
@@ -253,6 +303,64 @@ impl Agent {
         None
     }
 
+    async fn dial(&mut self, number: String) -> Option<ToBrowser> {
+        let number = match self.state.dial_plan.check(&number) {
+            Ok(number) => number,
+            Err(refusal) => {
+                info!(%refusal, "call-back refused by the dial plan");
+                return error(refusal.to_string());
+            }
+        };
+        let Some(dialer) = self.state.dialer.clone() else {
+            return error("call-backs are not set up here ([outbound] trunk)");
+        };
+        if self.floor_state != ("not_ready", Some("outbound")) {
+            return error("set yourself not ready for outbound calls first");
+        }
+        let Some(audio) = self.audio.clone().filter(|a| a.is_connected()) else {
+            return error("the audio connection is not up");
+        };
+        let (control, control_rx) = mpsc::channel(8);
+        let (notices_tx, notices) = mpsc::channel(8);
+        self.call_back = Some((control, notices));
+        tokio::spawn(
+            outbound::run(
+                Arc::clone(&self.state.calls),
+                dialer,
+                outbound::CallBack {
+                    agent: self.name.clone(),
+                    number,
+                    audio,
+                    control: control_rx,
+                    notices: notices_tx,
+                },
+            )
+            .in_current_span(),
+        );
+        None
+    }
+
+    fn call_back_message(&mut self, notice: outbound::Notice) -> ToBrowser {
+        match notice {
+            outbound::Notice::Dialing { call, number } => {
+                self.handled.insert(call.clone());
+                ToBrowser::Dialing { call, number }
+            }
+            outbound::Notice::Connected { call } => ToBrowser::OutboundConnected { call },
+            outbound::Notice::Failed { call, why } => {
+                self.call_back = None;
+                ToBrowser::OutboundEnded { call, why }
+            }
+            outbound::Notice::Ended { call, why } => {
+                self.call_back = None;
+                ToBrowser::OutboundEnded {
+                    call,
+                    why: why.to_string(),
+                }
+            }
+        }
+    }
+
     async fn wrap_up(&mut self, call: String, form: WrapUp) -> Option<ToBrowser> {
         if !self.handled.contains(&call) {
             return error("that is not a call you took");
@@ -277,6 +385,8 @@ impl Agent {
         }
         info!(%call, category = %form.category, escalation = form.escalation, complaint = form.complaint, "wrap-up filed");
         if self.wrapping_up.as_deref() == Some(call.as_str()) {
+            // The wrap-up of an inbound call ends its after-call work; a call-back's wrap-up
+            // is filed while the agent stays not ready for outbound calls.
             self.state
                 .acd
                 .input(Input::WrapUpDone {
@@ -296,6 +406,7 @@ impl Agent {
                 wrap_up_left,
             } => {
                 self.wrapping_up = if state == "wrap_up" { call.clone() } else { None };
+                self.floor_state = (state, reason);
                 ToBrowser::State {
                     state,
                     reason,

@@ -6,6 +6,7 @@
 //   SCRIPT "take-call": log in, get the audio up, go ready, answer the call that rings, measure
 //           the audio both ways (getStats), hang up, file the wrap-up, end ready again.
 //   SCRIPT "vanish":    log in, ready, answer, then close the browser mid-call.
+//   SCRIPT "call-back": log in, not ready for outbound, dial DIAL (env), measure, hang up.
 import { chromium } from "playwright-core";
 
 const [base, name, password, wav, script] = process.argv.slice(2);
@@ -49,6 +50,28 @@ try {
   await page.fill("#login-password", password);
   await page.click("#login-button");
   await until(() => window.softphone.pc && window.softphone.pc.connectionState === "connected");
+  if (script === "call-back") {
+    await page.selectOption("#not-ready-reason", "outbound");
+    await page.click("#not-ready");
+    await until(() => window.softphone.events.some((e) => e.type === "state" && e.reason === "outbound"));
+    await page.fill("#dial-number", process.env.DIAL);
+    await page.click("#dial");
+    await until(() => window.softphone.events.some((e) => e.type === "outbound_connected"), null, 30000);
+    const call = await page.evaluate(() => window.softphone.outbound);
+    emit("connected", { call });
+    const before = await stats();
+    await page.waitForTimeout(4000);
+    const after = await stats();
+    emit("stats", { before, after });
+    await page.click("#hang-up");
+    await until(() => window.softphone.events.some((e) => e.type === "outbound_ended"));
+    await page.selectOption("#category", "issuance/status");
+    await page.click("#save-wrap-up");
+    await until(() => window.softphone.events.some((e) => e.type === "wrap_up_saved"));
+    emit("done", { call });
+    await browser.close();
+    process.exit(0);
+  }
   await page.click("#ready");
   await until(() => window.softphone.state === "ready");
   emit("ready");

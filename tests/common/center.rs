@@ -68,6 +68,8 @@ pub struct Options {
     pub trunk_auth: Option<(String, String, String)>,
     /// The floor's settings (`[agents]`).
     pub agents: tsunagu::config::AgentsConfig,
+    /// Where call-backs go (`[outbound] trunk`).
+    pub outbound_trunk: Option<SocketAddr>,
 }
 
 impl Default for Options {
@@ -82,6 +84,7 @@ impl Default for Options {
             media_timeout_seconds: 10,
             trunk_auth: None,
             agents: Default::default(),
+            outbound_trunk: None,
         }
     }
 }
@@ -122,6 +125,7 @@ impl Center {
         config.paths.database_url = options.database_url;
         config.media.rtp_peers = options.rtp_peers;
         config.agents = options.agents;
+        config.outbound.trunk = options.outbound_trunk;
         let running = tsunagu::server::start(config)
             .await
             .unwrap_or_else(|e| panic!("the center does not start: {e}"));

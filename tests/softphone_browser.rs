@@ -1,0 +1,518 @@
+//! End to end with a real browser: Debian's Chromium (headless, fake microphone playing a
+//! 1 kHz tone), driven by playwright-core (`tests/browser/agent.mjs`) as the agent; sipp and a
+//! UDP phone playing a 440 Hz tone as the caller on the trunk. Everything runs in a network
+//! namespace of this test's own with only loopback, so every STUN, DTLS, SRTP and RTP packet
+//! stays on 127.0.0.1 (`ops/test` installs chromium and the npm package).
+//!
+//! Each test enters its namespace before its runtime starts: the namespace belongs to the
+//! thread that made it and to the threads and processes it starts.
+// The test is an edge: it reads the clock.
+#![allow(clippy::disallowed_methods)]
+
+mod common;
+
+use std::io::BufRead;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::center::{Center, Options, kinds, prompt_frames, repo, sipp_at};
+use common::staff::add_user;
+use rtp::packet::Packet;
+use tokio::net::UdpSocket;
+use tsunagu::lang::Lang;
+use tsunagu::media::g711::Law;
+use webrtc_util::marshal::{Marshal, Unmarshal};
+
+/// A network namespace with only `lo`, up. Fails the test (never skips it) when it cannot.
+fn enter_loopback_namespace() {
+    // SAFETY: unshare(2) with CLONE_NEWNET touches only this thread's namespace membership.
+    let rc = unsafe { libc::unshare(libc::CLONE_NEWNET) };
+    assert_eq!(
+        rc,
+        0,
+        "cannot make a network namespace (needs CAP_SYS_ADMIN, as CI has): {}",
+        std::io::Error::last_os_error()
+    );
+    let up = Command::new("ip")
+        .args(["link", "set", "lo", "up"])
+        .status()
+        .unwrap_or_else(|e| panic!("ip (iproute2) is needed: {e}"));
+    assert!(up.success());
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// A WAV of a sine tone for Chromium's fake microphone.
+fn tone_wav(path: &Path, hz: f64, seconds: u32) {
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 48_000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut writer = hound::WavWriter::create(path, spec).unwrap_or_else(|e| panic!("{e}"));
+    for n in 0..48_000 * seconds {
+        let t = f64::from(n) / 48_000.0;
+        let sample = (0.3 * f64::from(i16::MAX) * (2.0 * std::f64::consts::PI * hz * t).sin()) as i16;
+        writer.write_sample(sample).unwrap_or_else(|e| panic!("{e}"));
+    }
+    writer.finalize().unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// The share of a signal's energy at `hz` (Goertzel), 0 to 1.
+fn tone_share(samples: &[i16], hz: f64) -> f64 {
+    let w = 2.0 * std::f64::consts::PI * hz / 8000.0;
+    let (mut s1, mut s2) = (0.0f64, 0.0f64);
+    for &x in samples {
+        let s = f64::from(x) + 2.0 * w.cos() * s1 - s2;
+        s2 = s1;
+        s1 = s;
+    }
+    let power = s1 * s1 + s2 * s2 - 2.0 * w.cos() * s1 * s2;
+    let energy: f64 = samples.iter().map(|&x| f64::from(x) * f64::from(x)).sum();
+    if energy == 0.0 {
+        return 0.0;
+    }
+    (2.0 * power / samples.len() as f64) / energy
+}
+
+/// What the caller's phone heard, each packet with when.
+struct Heard {
+    packets: Vec<(tokio::time::Instant, Packet)>,
+}
+
+/// A phone on the trunk side: presses 2 twice (English) when asked, talks (a 440 Hz tone) and listens
+/// until `stop` or 2 s of silence from the center.
+async fn talking_phone(socket: UdpSocket, listen_for: Duration, choose_english: bool) -> Heard {
+    let mut packets = Vec::new();
+    let mut center: Option<SocketAddr> = None;
+    let mut buf = [0u8; 2048];
+    let mut tick = tokio::time::interval(Duration::from_millis(20));
+    let (mut seq, mut ts, ssrc) = (1u16, 0u32, 0x0bad_cafe_u32);
+    let mut keys = std::collections::VecDeque::new();
+    if choose_english {
+        keys.extend([(25usize, 2u8), (60, 2)]);
+    }
+    let mut phase = 0.0f64;
+    let deadline = tokio::time::Instant::now() + listen_for;
+    let mut last = tokio::time::Instant::now();
+    loop {
+        if center.is_some() && last.elapsed() > Duration::from_secs(2) {
+            break;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep_until(deadline) => break,
+            r = socket.recv_from(&mut buf) => {
+                let Ok((n, from)) = r else { break };
+                last = tokio::time::Instant::now();
+                center = Some(from);
+                if let Ok(packet) = Packet::unmarshal(&mut &buf[..n]) {
+                    packets.push((last, packet));
+                }
+                if keys.front().is_some_and(|(after, _)| packets.len() >= *after) {
+                    if let Some((_, digit)) = keys.pop_front() {
+                        for (n, end) in [(1u16, false), (2, false), (4, true), (4, true), (4, true)] {
+                            let d = (n * 160).to_be_bytes();
+                            let flags = if end { 0x80 | 10 } else { 10 };
+                            let p = rtp(101, seq, ts, ssrc, vec![digit, flags, d[0], d[1]]);
+                            seq = seq.wrapping_add(1);
+                            let _ = socket.send_to(&p, from).await;
+                        }
+                        ts = ts.wrapping_add(640);
+                    }
+                }
+            }
+            _ = tick.tick() => {
+                if let Some(to) = center {
+                    let samples: Vec<i16> = (0..160)
+                        .map(|_| {
+                            phase += 2.0 * std::f64::consts::PI * 440.0 / 8000.0;
+                            (0.3 * f64::from(i16::MAX) * phase.sin()) as i16
+                        })
+                        .collect();
+                    let p = rtp(0, seq, ts, ssrc, Law::Ulaw.encode(&samples));
+                    seq = seq.wrapping_add(1);
+                    ts = ts.wrapping_add(160);
+                    let _ = socket.send_to(&p, to).await;
+                }
+            }
+        }
+    }
+    Heard { packets }
+}
+
+fn rtp(payload_type: u8, seq: u16, ts: u32, ssrc: u32, payload: Vec<u8>) -> Vec<u8> {
+    let packet = Packet {
+        header: rtp::header::Header {
+            version: 2,
+            payload_type,
+            sequence_number: seq,
+            timestamp: ts,
+            ssrc,
+            ..Default::default()
+        },
+        payload: payload.into(),
+    };
+    packet.marshal().map(|b| b.to_vec()).unwrap_or_default()
+}
+
+/// The agent's browser: `agent.mjs` with its JSON lines arriving on a channel.
+struct Browser {
+    child: std::process::Child,
+    steps: tokio::sync::mpsc::UnboundedReceiver<serde_json::Value>,
+}
+
+impl Browser {
+    fn start(center: &Center, agent: &str, script: &str) -> Browser {
+        Browser::start_with(center, agent, script, &[])
+    }
+
+    fn start_with(center: &Center, agent: &str, script: &str, env: &[(&str, &str)]) -> Browser {
+        let dir = center.dir.path();
+        let wav = dir.join("mic-1khz.wav");
+        tone_wav(&wav, 1000.0, 30);
+        let browser_dir = repo().join("tests/browser");
+        assert!(
+            browser_dir.join("node_modules/playwright-core").exists(),
+            "tests/browser needs `npm ci` (ops/test runs it)"
+        );
+        let mut child = Command::new("node")
+            .arg(browser_dir.join("agent.mjs"))
+            .arg(format!("http://{}", center.running.http_addr))
+            .args([agent, common::staff::PASSWORD])
+            .arg(&wav)
+            .arg(script)
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap_or_else(|e| panic!("node is needed: {e}"));
+        let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+        let (tx, steps) = tokio::sync::mpsc::unbounded_channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+                match serde_json::from_str(&line) {
+                    Ok(value) => {
+                        let _ = tx.send(value);
+                    }
+                    Err(_) => eprintln!("[agent.mjs] {line}"),
+                }
+            }
+        });
+        Browser { child, steps }
+    }
+
+    async fn step(&mut self, name: &str, within: Duration) -> serde_json::Value {
+        let step = tokio::time::timeout(within, self.steps.recv())
+            .await
+            .unwrap_or_else(|_| panic!("the browser did not reach '{name}' within {within:?}"))
+            .unwrap_or_else(|| panic!("the browser script ended before '{name}'"));
+        assert_eq!(step["step"], name, "{step}");
+        step
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn phone_socket() -> (UdpSocket, u16) {
+    let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("{e}"));
+    let port = socket.local_addr().map(|a| a.port()).unwrap_or_else(|e| panic!("{e}"));
+    (socket, port)
+}
+
+#[test]
+fn an_agent_in_chromium_takes_a_call_from_the_trunk_with_audio_both_ways_and_files_the_wrap_up() {
+    enter_loopback_namespace();
+    runtime().block_on(async {
+        let center = Center::start(Options::default()).await;
+        add_user(&center, "watanabe", "agent", &[("ja", 3), ("en", 2)]).await;
+        let mut browser = Browser::start(&center, "watanabe", "take-call");
+        browser.step("ready", Duration::from_secs(60)).await;
+
+        let (socket, port) = phone_socket().await;
+        let phone = tokio::spawn(talking_phone(socket, Duration::from_secs(90), true));
+        let caller = {
+            let (sip, dir) = (center.sip(), center.dir.path().to_path_buf());
+            tokio::spawn(async move { sipp_at(sip, &dir, "caller_waits_for_bye.xml", port, 0, &[]).await })
+        };
+        let ringing = browser.step("ringing", Duration::from_secs(60)).await;
+        assert_eq!(ringing["shown"], "09012345678", "the ringing screen shows the caller");
+        assert_eq!(ringing["ringing"]["language"], "en");
+        browser.step("connected", Duration::from_secs(20)).await;
+        let connected_at = tokio::time::Instant::now();
+        let stats = browser.step("stats", Duration::from_secs(30)).await;
+        let (before, after) = (&stats["before"], &stats["after"]);
+        let delta = |key: &str| after[key].as_f64().unwrap_or(0.0) - before[key].as_f64().unwrap_or(0.0);
+        eprintln!("browser stats over 4 s: {stats}");
+        assert!(
+            stats["after"]["codecs"].to_string().contains("audio/PCMU"),
+            "PCMU end to end: {stats}"
+        );
+        assert!(
+            delta("packetsReceived") >= 150.0,
+            "the caller's audio reaches the browser: {stats}"
+        );
+        assert!(delta("packetsSent") >= 150.0, "the browser sends audio: {stats}");
+        assert!(
+            after["audioLevel"].as_f64().unwrap_or(0.0) > 0.05,
+            "what the browser hears is the caller's tone, not silence: {stats}"
+        );
+        let wrap = browser.step("wrap_up", Duration::from_secs(20)).await;
+        assert_eq!(wrap["step"], "wrap_up");
+        let hung_up_at = tokio::time::Instant::now();
+        let (status, output) = caller.await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            status,
+            Some(0),
+            "the agent's hang-up reaches the caller as a BYE:\n{output}"
+        );
+        let heard = phone.await.unwrap_or_else(|e| panic!("{e}"));
+
+        // What the caller heard while bridged is the browser's microphone (1 kHz), through us.
+        let bridged: Vec<i16> = heard
+            .packets
+            .iter()
+            .filter(|(at, p)| {
+                *at > connected_at + Duration::from_millis(500) && *at < hung_up_at && p.header.payload_type == 0
+            })
+            .flat_map(|(_, p)| Law::Ulaw.decode(&p.payload))
+            .collect();
+        assert!(
+            bridged.len() >= 8000,
+            "at least a second of bridged audio: {} samples",
+            bridged.len()
+        );
+        let share = tone_share(&bridged, 1000.0);
+        eprintln!("caller side: {} samples, 1 kHz share {share:.3}", bridged.len());
+        assert!(share > 0.5, "the caller hears the agent's 1 kHz tone: share {share:.3}");
+        // Before the answer, the queue's hold audio played (the IVR did its part).
+        let hold = prompt_frames(Lang::En, "hold_music");
+        assert!(
+            heard
+                .packets
+                .iter()
+                .any(|(_, p)| hold.first().is_some_and(|f| p.payload.as_ref() == f.as_slice())),
+            "the caller waited with hold music"
+        );
+
+        let done = browser.step("done", Duration::from_secs(20)).await;
+        let call_id = done["call"].as_str().unwrap_or_default().to_string();
+        center.running.services.recorder.flush().await;
+        let detail = center
+            .running
+            .store
+            .call_detail(&call_id)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|| panic!("no record of {call_id}"));
+        let steps: Vec<String> = detail.events.iter().map(|e| format!("{}:{}", e.2, e.3)).collect();
+        assert!(steps.contains(&"agent_answered:watanabe".to_string()), "{steps:?}");
+        assert!(steps.contains(&"agent_hung_up:watanabe".to_string()), "{steps:?}");
+        let tap = steps
+            .iter()
+            .find(|s| s.starts_with("bridged_audio:"))
+            .cloned()
+            .unwrap_or_default();
+        let counts: Vec<u64> = tap
+            .split([':', ';', '='])
+            .filter_map(|part| part.parse().ok())
+            .collect();
+        assert!(
+            counts.len() == 2 && counts.iter().all(|&n| n >= 150),
+            "the tap saw both directions: {tap}"
+        );
+        assert_eq!(detail.wrap_ups.len(), 1);
+        let (agent, form) = &detail.wrap_ups[0];
+        assert_eq!(agent, "watanabe");
+        assert_eq!(form.category, "renewal/card");
+        assert!(form.escalation && form.escalation_note == "wants a home visit");
+        let enqueued = detail.events.iter().find(|e| e.2 == "enqueued").map(|e| e.1);
+        let answered = detail.events.iter().find(|e| e.2 == "agent_answered").map(|e| e.1);
+        assert!(
+            matches!((enqueued, answered), (Some(q), Some(a)) if a > q),
+            "a waiting time from queue to answer: {steps:?}"
+        );
+        let report = center.report_today().await;
+        assert_eq!((report.offered, report.answered), (1, 1));
+        assert_eq!(report.answer_rate, Some(1.0));
+        let states: Vec<String> = center
+            .running
+            .store
+            .agent_events("watanabe")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .into_iter()
+            .map(|e| e.state)
+            .collect();
+        assert_eq!(
+            states,
+            ["not_ready", "ready", "offered", "on_call", "wrap_up", "ready"],
+            "the agent's event log"
+        );
+        let calls = center.calls_today().await;
+        assert_eq!(
+            kinds(&calls[0]).last().map(String::as_str),
+            Some("ended:center-bye;center")
+        );
+    });
+}
+
+#[test]
+fn a_caller_whose_agent_vanishes_mid_call_goes_back_to_the_queue_and_hears_why() {
+    enter_loopback_namespace();
+    runtime().block_on(async {
+        let center = Center::start(Options::default()).await;
+        add_user(&center, "kimura", "agent", &[("en", 3)]).await;
+        let mut browser = Browser::start(&center, "kimura", "vanish");
+        browser.step("ready", Duration::from_secs(60)).await;
+        let (socket, port) = phone_socket().await;
+        let phone = tokio::spawn(talking_phone(socket, Duration::from_secs(60), true));
+        let caller = {
+            let (sip, dir) = (center.sip(), center.dir.path().to_path_buf());
+            // The caller hangs up after 25 s, long after the agent is gone.
+            tokio::spawn(async move { sipp_at(sip, &dir, "caller_hangs_up.xml", port, 25_000, &[]).await })
+        };
+        browser.step("ringing", Duration::from_secs(60)).await;
+        browser.step("connected", Duration::from_secs(20)).await;
+        browser.step("vanishing", Duration::from_secs(20)).await;
+        let vanished_at = tokio::time::Instant::now();
+        browser.step("vanished", Duration::from_secs(20)).await;
+        let (status, output) = caller.await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(status, Some(0), "{output}");
+        let heard = phone.await.unwrap_or_else(|e| panic!("{e}"));
+        // Back in the queue, the caller is told to hold on, in English, and is not left in silence.
+        let after: Vec<common::center::Heard> = heard
+            .packets
+            .iter()
+            .filter(|(at, _)| *at > vanished_at)
+            .map(|(at, p)| common::center::Heard {
+                packet: p.clone(),
+                at: *at,
+            })
+            .collect();
+        let please_hold = prompt_frames(Lang::En, "please_hold");
+        assert!(
+            common::center::find_prompt(&after, &please_hold, 50).is_some(),
+            "after the agent vanished the caller hears 'please hold' ({} packets after)",
+            after.len()
+        );
+        let calls = center.calls_today().await;
+        let steps = kinds(&calls[0]);
+        let answered = steps.iter().position(|s| s == "agent_answered:kimura");
+        let left = steps.iter().position(|s| s == "agent_left:kimura");
+        assert!(matches!((answered, left), (Some(a), Some(l)) if l > a), "{steps:?}");
+        let events = center
+            .running
+            .store
+            .agent_events("kimura")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let last = events.last().map(|e| (e.state.as_str(), e.reason.as_str()));
+        assert_eq!(last, Some(("not_ready", "disconnected")), "{events:?}");
+    });
+}
+
+#[test]
+fn an_agent_calls_a_resident_back_through_the_trunk_and_hears_them() {
+    enter_loopback_namespace();
+    runtime().block_on(async {
+        // The resident: sipp answering (tests/sipp/resident_answers.xml) with its audio on a UDP
+        // socket of this test, which talks (a 440 Hz tone) and listens.
+        let resident_port = common::center::free_udp_port();
+        let (socket, media_port) = phone_socket().await;
+        let resident = tokio::process::Command::new("sipp")
+            .args(["-sf", &repo().join("tests/sipp/resident_answers.xml").to_string_lossy()])
+            .args(["-key", "rtp_port", &media_port.to_string()])
+            .args(["-i", "127.0.0.1", "-p", &resident_port.to_string()])
+            .args(["-mp", &common::center::free_udp_port().to_string()])
+            .args(["-m", "1", "-nostdin", "-timeout", "60s", "-timeout_error"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap_or_else(|e| panic!("sipp: {e}"));
+        let phone = tokio::spawn(talking_phone(socket, Duration::from_secs(60), false));
+        let trunk: SocketAddr = format!("127.0.0.1:{resident_port}")
+            .parse()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let center = Center::start(Options {
+            outbound_trunk: Some(trunk),
+            ..Options::default()
+        })
+        .await;
+        add_user(&center, "ito", "agent", &[("ja", 3)]).await;
+        let mut browser = Browser::start_with(&center, "ito", "call-back", &[("DIAL", "090-1234-5678")]);
+        let connected = browser.step("connected", Duration::from_secs(60)).await;
+        let stats = browser.step("stats", Duration::from_secs(30)).await;
+        eprintln!("browser stats over 4 s of the call-back: {stats}");
+        let (before, after) = (&stats["before"], &stats["after"]);
+        let delta = |key: &str| after[key].as_f64().unwrap_or(0.0) - before[key].as_f64().unwrap_or(0.0);
+        assert!(delta("packetsSent") >= 150.0, "{stats}");
+        assert!(
+            delta("packetsReceived") >= 150.0,
+            "the resident's side comes back: {stats}"
+        );
+        assert!(
+            after["audioLevel"].as_f64().unwrap_or(0.0) > 0.05,
+            "the browser hears the resident's tone: {stats}"
+        );
+        let done = browser.step("done", Duration::from_secs(20)).await;
+        let heard = phone.await.unwrap_or_else(|e| panic!("{e}"));
+        let samples: Vec<i16> = heard
+            .packets
+            .iter()
+            .filter(|(_, p)| p.header.payload_type == 0)
+            .flat_map(|(_, p)| Law::Ulaw.decode(&p.payload))
+            .collect();
+        let share = tone_share(&samples, 1000.0);
+        eprintln!("resident side: {} samples, 1 kHz share {share:.3}", samples.len());
+        assert!(
+            samples.len() >= 8000 * 3 && share > 0.5,
+            "the resident hears the agent: {share:.3}"
+        );
+        assert_eq!(done["call"], connected["call"]);
+        let out = resident.wait_with_output().await.unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            out.status.success(),
+            "the resident's phone got the call and our BYE: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let call_id = done["call"].as_str().unwrap_or_default();
+        center.running.services.recorder.flush().await;
+        let detail = center
+            .running
+            .store
+            .call_detail(call_id)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|| panic!("no record of the call-back"));
+        assert_eq!(detail.line, "outbound");
+        let steps: Vec<String> = detail.events.iter().map(|e| format!("{}:{}", e.2, e.3)).collect();
+        assert!(steps.contains(&"dialing:ito".to_string()), "{steps:?}");
+        assert!(steps.contains(&"outbound_answered:ito".to_string()), "{steps:?}");
+        assert!(steps.contains(&"ended:center-bye;agent".to_string()), "{steps:?}");
+        assert_eq!(
+            detail.wrap_ups.first().map(|w| w.1.category.as_str()),
+            Some("issuance/status")
+        );
+        let report = center.report_today().await;
+        assert_eq!(
+            (report.received, report.offered, report.call_backs),
+            (0, 0, 1),
+            "call-backs are not offered calls"
+        );
+    });
+}
