@@ -42,6 +42,9 @@ pub struct MediaConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct HttpConfig {
     pub listen: SocketAddr,
+    /// Mark the session cookie `Secure`: set it when browsers reach tsunagu over HTTPS (a TLS
+    /// proxy in front), so the cookie never travels in clear.
+    pub secure_cookie: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -96,6 +99,7 @@ impl Default for HttpConfig {
     fn default() -> HttpConfig {
         HttpConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            secure_cookie: false,
         }
     }
 }
@@ -169,6 +173,8 @@ pub struct SoftphoneConfig {
     pub ip: IpAddr,
     /// The address to announce instead, when browsers reach the center through 1:1 NAT.
     pub public_ip: Option<IpAddr>,
+    /// The UDP ports of the softphones' audio (one per logged-in softphone).
+    pub ports: [u16; 2],
 }
 
 impl Default for SoftphoneConfig {
@@ -176,6 +182,7 @@ impl Default for SoftphoneConfig {
         SoftphoneConfig {
             ip: IpAddr::from([127, 0, 0, 1]),
             public_ip: None,
+            ports: [40000, 40999],
         }
     }
 }

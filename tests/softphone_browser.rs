@@ -84,6 +84,17 @@ fn tone_share(samples: &[i16], hz: f64) -> f64 {
     (2.0 * power / samples.len() as f64) / energy
 }
 
+/// The fraction of 20 ms frames whose energy is mostly at `hz`: robust to the frames a relay
+/// may drop or repeat (a phase jump spoils one long Goertzel window, not a frame).
+fn tone_frames(samples: &[i16], hz: f64) -> f64 {
+    let frames: Vec<&[i16]> = samples.chunks_exact(160).collect();
+    if frames.is_empty() {
+        return 0.0;
+    }
+    let toned = frames.iter().filter(|f| tone_share(f, hz) > 0.5).count();
+    toned as f64 / frames.len() as f64
+}
+
 /// What the caller's phone heard, each packet with when.
 struct Heard {
     packets: Vec<(tokio::time::Instant, Packet)>,
@@ -270,9 +281,16 @@ fn an_agent_in_chromium_takes_a_call_from_the_trunk_with_audio_both_ways_and_fil
             after["audioLevel"].as_f64().unwrap_or(0.0) > 0.05,
             "what the browser hears is the caller's tone, not silence: {stats}"
         );
+        browser.step("hold_on", Duration::from_secs(10)).await;
+        let hold_on = tokio::time::Instant::now();
+        browser.step("hold_off", Duration::from_secs(10)).await;
+        let hold_off = tokio::time::Instant::now();
+        browser.step("mute_on", Duration::from_secs(10)).await;
+        let mute_on = tokio::time::Instant::now();
+        browser.step("mute_off", Duration::from_secs(10)).await;
+        let mute_off = tokio::time::Instant::now();
         let wrap = browser.step("wrap_up", Duration::from_secs(20)).await;
         assert_eq!(wrap["step"], "wrap_up");
-        let hung_up_at = tokio::time::Instant::now();
         let (status, output) = caller.await.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
             status,
@@ -282,22 +300,57 @@ fn an_agent_in_chromium_takes_a_call_from_the_trunk_with_audio_both_ways_and_fil
         let heard = phone.await.unwrap_or_else(|e| panic!("{e}"));
 
         // What the caller heard while bridged is the browser's microphone (1 kHz), through us.
-        let bridged: Vec<i16> = heard
-            .packets
+        let between = |from: tokio::time::Instant, to: tokio::time::Instant| -> Vec<&Packet> {
+            heard
+                .packets
+                .iter()
+                .filter(|(at, p)| *at > from && *at < to && p.header.payload_type == 0)
+                .map(|(_, p)| p)
+                .collect()
+        };
+        let bridged: Vec<i16> = between(connected_at + Duration::from_millis(500), hold_on)
             .iter()
-            .filter(|(at, p)| {
-                *at > connected_at + Duration::from_millis(500) && *at < hung_up_at && p.header.payload_type == 0
-            })
-            .flat_map(|(_, p)| Law::Ulaw.decode(&p.payload))
+            .flat_map(|p| Law::Ulaw.decode(&p.payload))
             .collect();
         assert!(
             bridged.len() >= 8000,
             "at least a second of bridged audio: {} samples",
             bridged.len()
         );
-        let share = tone_share(&bridged, 1000.0);
-        eprintln!("caller side: {} samples, 1 kHz share {share:.3}", bridged.len());
-        assert!(share > 0.5, "the caller hears the agent's 1 kHz tone: share {share:.3}");
+        let share = tone_frames(&bridged, 1000.0);
+        eprintln!(
+            "caller side: {} samples, 1 kHz in {share:.3} of the frames",
+            bridged.len()
+        );
+        assert!(
+            share > 0.8,
+            "the caller hears the agent's 1 kHz tone: in {share:.3} of the frames"
+        );
+        // On hold the caller hears the hold music; muted, nothing of the agent.
+        // (the step arrives 300 ms after the click: the music started before it)
+        let on_hold: Vec<common::center::Heard> = between(hold_on - Duration::from_secs(1), hold_off)
+            .into_iter()
+            .map(|p| common::center::Heard {
+                packet: p.clone(),
+                at: hold_on,
+            })
+            .collect();
+        let music = prompt_frames(Lang::En, "hold_music");
+        assert!(
+            common::center::find_prompt(&on_hold, &music, 25).is_some(),
+            "on hold the caller hears the hold music from its start ({} packets)",
+            on_hold.len()
+        );
+        let muted = between(mute_on, mute_off);
+        let silent = muted
+            .iter()
+            .filter(|p| p.payload.iter().all(|&b| b == Law::Ulaw.silence()))
+            .count();
+        assert!(
+            muted.len() >= 50 && silent == muted.len(),
+            "muted, the caller hears silence: {silent} of {} frames",
+            muted.len()
+        );
         // Before the answer, the queue's hold audio played (the IVR did its part).
         let hold = prompt_frames(Lang::En, "hold_music");
         assert!(
@@ -321,6 +374,10 @@ fn an_agent_in_chromium_takes_a_call_from_the_trunk_with_audio_both_ways_and_fil
         let steps: Vec<String> = detail.events.iter().map(|e| format!("{}:{}", e.2, e.3)).collect();
         assert!(steps.contains(&"agent_answered:watanabe".to_string()), "{steps:?}");
         assert!(steps.contains(&"agent_hung_up:watanabe".to_string()), "{steps:?}");
+        assert!(
+            steps.contains(&"hold:on".to_string()) && steps.contains(&"hold:off".to_string()),
+            "{steps:?}"
+        );
         let tap = steps
             .iter()
             .find(|s| s.starts_with("bridged_audio:"))
@@ -477,8 +534,11 @@ fn an_agent_calls_a_resident_back_through_the_trunk_and_hears_them() {
             .filter(|(_, p)| p.header.payload_type == 0)
             .flat_map(|(_, p)| Law::Ulaw.decode(&p.payload))
             .collect();
-        let share = tone_share(&samples, 1000.0);
-        eprintln!("resident side: {} samples, 1 kHz share {share:.3}", samples.len());
+        let share = tone_frames(&samples, 1000.0);
+        eprintln!(
+            "resident side: {} samples, 1 kHz in {share:.3} of the frames",
+            samples.len()
+        );
         assert!(
             samples.len() >= 8000 * 3 && share > 0.5,
             "the resident hears the agent: {share:.3}"

@@ -1,44 +1,11 @@
 //! Staff login against a running center over real HTTP: sessions, the same answer for a wrong
-//! name or password, CSRF on logout.
+//! name or password, CSRF on logout, the throttle on guessing, the Secure cookie behind TLS.
 
 mod common;
 
 use common::center::{Center, Options};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use common::staff::http;
 use tsunagu::auth::password;
-
-/// One HTTP/1.1 request; returns the status, the raw head and the body.
-async fn http(
-    center: &Center,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &str,
-) -> (u16, String, String) {
-    let mut stream = tokio::net::TcpStream::connect(center.running.http_addr)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: tsunagu\r\nConnection: close\r\n");
-    for (name, value) in headers {
-        request.push_str(&format!("{name}: {value}\r\n"));
-    }
-    request.push_str(&format!(
-        "Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    ));
-    stream
-        .write_all(request.as_bytes())
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let mut response = String::new();
-    stream
-        .read_to_string(&mut response)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((response.as_str(), ""));
-    let status = head.get(9..12).and_then(|c| c.parse().ok()).unwrap_or(0);
-    (status, head.to_string(), body.to_string())
-}
 
 #[allow(clippy::disallowed_methods)] // the test is an edge: it reads the clock
 fn now() -> jiff::Timestamp {
@@ -139,4 +106,60 @@ async fn staff_log_in_see_who_they_are_and_log_out_with_their_csrf_token() {
 
     let (status, _, body) = http(&center, "POST", "/api/login", &[], "not json").await;
     assert!((400..500).contains(&status), "{status} {body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_wrong_passwords_lock_the_name_for_a_while_even_against_the_right_one() {
+    let center = Center::start(Options::default()).await;
+    common::staff::add_user(&center, "tanaka", "agent", &[]).await;
+    common::staff::add_user(&center, "sato", "agent", &[]).await;
+    for _ in 0..tsunagu::auth::throttle::PER_NAME {
+        let (status, _, _) = http(
+            &center,
+            "POST",
+            "/api/login",
+            &[],
+            r#"{"name":"tanaka","password":"guess-guess"}"#,
+        )
+        .await;
+        assert_eq!(status, 401);
+    }
+    let right = format!(r#"{{"name":"tanaka","password":"{}"}}"#, common::staff::PASSWORD);
+    let (status, _, body) = http(&center, "POST", "/api/login", &[], &right).await;
+    assert_eq!(status, 429, "{body}");
+    assert!(body.contains("too many failed logins"), "{body}");
+    // A colleague at the same address is not locked out.
+    let (status, _, _) = http(
+        &center,
+        "POST",
+        "/api/login",
+        &[],
+        &format!(r#"{{"name":"sato","password":"{}"}}"#, common::staff::PASSWORD),
+    )
+    .await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_tls_the_session_cookie_is_marked_secure() {
+    let center = Center::start(Options {
+        secure_cookie: true,
+        ..Options::default()
+    })
+    .await;
+    common::staff::add_user(&center, "tanaka", "agent", &[]).await;
+    let (status, head, _) = http(
+        &center,
+        "POST",
+        "/api/login",
+        &[],
+        &format!(r#"{{"name":"tanaka","password":"{}"}}"#, common::staff::PASSWORD),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let cookie = head
+        .lines()
+        .find(|l| l.to_ascii_lowercase().starts_with("set-cookie:"))
+        .unwrap_or_default();
+    assert!(cookie.contains("; Secure"), "{cookie}");
 }

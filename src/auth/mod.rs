@@ -1,8 +1,9 @@
-//! Staff accounts: roles, password hashing (argon2), login sessions with CSRF tokens. The role
-//! checks of each screen's API come with the screens (#5).
+//! Staff accounts: roles, password hashing (argon2), login sessions with CSRF tokens, and the
+//! throttle on failed logins. Each screen's API checks the role (`server::login::require`).
 
 pub mod password;
 pub mod sessions;
+pub mod throttle;
 
 use std::fmt;
 

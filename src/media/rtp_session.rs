@@ -17,6 +17,7 @@ use webrtc_util::marshal::Unmarshal;
 use super::dtmf::{Digit, TelephoneEventDecoder};
 
 /// RTP ports handed out to calls, even numbers only (RTCP would take the odd one).
+#[derive(Debug)]
 pub struct PortRange {
     range: RangeInclusive<u16>,
     next: AtomicU16,

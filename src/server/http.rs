@@ -1,6 +1,6 @@
 //! The operator's HTTP endpoint: `/healthz` and `/metrics` (Prometheus text format), so that
 //! the counters the SIP edge, the media and the recorder keep are visible while it runs.
-//! The agent and supervisor screens come later on the same router.
+//! The agents' and supervisors' screens are on the same router (`softphone`).
 
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -28,6 +28,8 @@ pub fn app(state: HttpState) -> Router {
 
 async fn metrics(State(state): State<HttpState>) -> String {
     let mut out = String::new();
+    // Labelled series, written apart from the one-value gauges and appended at the end.
+    let mut agents = String::new();
     let mut metric = |name: &str, help: &str, value: u64| {
         let _ = writeln!(
             out,
@@ -95,6 +97,25 @@ async fn metrics(State(state): State<HttpState>) -> String {
         "RTP packets dropped: not from the caller's address",
         rtp.from_wrong_source.load(Ordering::Relaxed),
     );
+    if let Some(floor) = calls.acd.floor().await {
+        metric(
+            "acd_waiting",
+            "calls waiting for an agent (ringing ones included)",
+            floor.waiting.len() as u64,
+        );
+        let mut by_state = std::collections::BTreeMap::<&str, u64>::new();
+        for (_, state, _) in &floor.agents {
+            *by_state.entry(crate::acd::desk::state_name(state)).or_default() += 1;
+        }
+        let _ = writeln!(
+            agents,
+            "# HELP tsunagu_agents agents by state\n# TYPE tsunagu_agents gauge"
+        );
+        for state in ["ready", "offered", "on_call", "wrap_up", "not_ready"] {
+            let n = by_state.get(state).copied().unwrap_or(0);
+            let _ = writeln!(agents, "tsunagu_agents{{state=\"{state}\"}} {n}");
+        }
+    }
     let recorder = &calls.recorder.stats;
     metric(
         "records_written_total",
@@ -111,5 +132,6 @@ async fn metrics(State(state): State<HttpState>) -> String {
         "call record rows the database refused",
         recorder.failed.load(Ordering::Relaxed),
     );
+    out.push_str(&agents);
     out
 }

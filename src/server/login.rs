@@ -2,10 +2,11 @@
 //! session cookie. Wrong name and wrong password get the same answer. The logout (like every
 //! state-changing call to come) needs the session's CSRF token in `X-CSRF-Token`.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -14,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use tracing::{info, warn};
 
 use crate::auth::sessions::{Session, Sessions};
+use crate::auth::throttle::LoginThrottle;
 use crate::auth::{Role, password};
 use crate::store::Store;
 
@@ -23,6 +25,9 @@ const COOKIE: &str = "tsunagu_session";
 pub struct LoginState {
     pub store: Store,
     pub sessions: Arc<Sessions>,
+    pub throttle: Arc<LoginThrottle>,
+    /// Mark the cookie `Secure` (served over HTTPS, e.g. behind a TLS proxy).
+    pub secure_cookie: bool,
 }
 
 pub fn routes(state: LoginState) -> Router {
@@ -56,7 +61,15 @@ fn now() -> Instant {
     Instant::now()
 }
 
-async fn login(State(state): State<LoginState>, Json(credentials): Json<Credentials>) -> Response {
+async fn login(
+    State(state): State<LoginState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    Json(credentials): Json<Credentials>,
+) -> Response {
+    if !state.throttle.allows(&credentials.name, client.ip(), now()) {
+        warn!(client = %client.ip(), "login refused: too many failed attempts");
+        return error(StatusCode::TOO_MANY_REQUESTS, "too many failed logins: try again later");
+    }
     let user = match state.store.find_user(&credentials.name).await {
         Ok(user) => user,
         Err(e) => {
@@ -69,16 +82,19 @@ async fn login(State(state): State<LoginState>, Json(credentials): Json<Credenti
     let hash = user.as_ref().map_or(DUMMY, |u| u.password_hash.as_str());
     let matches = password::verify(&credentials.password, hash);
     let (Some(user), true) = (user, matches) else {
-        info!("login refused");
+        info!(client = %client.ip(), "login refused");
+        state.throttle.failed(&credentials.name, client.ip(), now());
         return error(StatusCode::UNAUTHORIZED, "wrong name or password");
     };
+    state.throttle.succeeded(&user.name);
     let Some(role) = Role::parse(&user.role) else {
         return error(StatusCode::FORBIDDEN, "this account has no valid role");
     };
     let (cookie, session) = state.sessions.open(&user.name, role, now());
     info!(user = %user.name, %role, "logged in");
     let mut headers = HeaderMap::new();
-    let value = format!("{COOKIE}={cookie}; HttpOnly; SameSite=Strict; Path=/");
+    let secure = if state.secure_cookie { "; Secure" } else { "" };
+    let value = format!("{COOKIE}={cookie}; HttpOnly; SameSite=Strict; Path=/{secure}");
     if let Ok(value) = HeaderValue::from_str(&value) {
         headers.insert(header::SET_COOKIE, value);
     }

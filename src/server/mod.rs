@@ -1,5 +1,6 @@
 //! `tsunagu serve`: loads and checks everything (calendars, prompts, flows), then runs the
-//! SIP edge, the calls, the media pacer, the recorder and the HTTP endpoint until told to stop.
+//! SIP edge, the calls, the ACD, the media pacer, the recorder and the HTTP endpoint (with the
+//! softphone and the live floor) until told to stop.
 //!
 //! - [`loading`]: calendars, prompts and flows from their folders (and the database).
 //! - [`http`]: `/healthz` and `/metrics`.
@@ -86,6 +87,12 @@ pub async fn start(config: Config) -> Result<Running, ServeError> {
     })?;
     let dial_plan = DialPlan::parse(&config.outbound.allowed, &config.outbound.denied)
         .map_err(|e| ServeError::Config(format!("outbound: {e}")))?;
+    let [softphone_first, softphone_last] = config.softphone.ports;
+    if softphone_first == 0 || softphone_last <= softphone_first {
+        return Err(ServeError::Config(format!(
+            "softphone.ports: {softphone_first}-{softphone_last} is not a range of ports"
+        )));
+    }
     let [first_port, last_port] = config.media.rtp_ports;
     if first_port == 0 || last_port <= first_port {
         return Err(ServeError::Config(format!(
@@ -193,6 +200,8 @@ pub async fn start(config: Config) -> Result<Running, ServeError> {
     .merge(login::routes(login::LoginState {
         store: store.clone(),
         sessions: Arc::clone(&sessions),
+        throttle: Arc::default(),
+        secure_cookie: config.http.secure_cookie,
     }))
     .merge(softphone::routes(SoftphoneState {
         sessions,
@@ -201,6 +210,7 @@ pub async fn start(config: Config) -> Result<Running, ServeError> {
         webrtc: WebRtcSettings {
             ip: config.softphone.ip,
             public_ip: config.softphone.public_ip,
+            ports: Arc::new(PortRange::new(softphone_first..=softphone_last)),
         },
         categories: config.agents.categories.clone().into(),
         short_abandon_seconds: config.center.short_abandon_seconds,
@@ -214,6 +224,7 @@ pub async fn start(config: Config) -> Result<Running, ServeError> {
         dial_plan: Arc::new(dial_plan),
     }));
     tokio::spawn(async move {
+        let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
         if let Err(e) = axum::serve(listener, app).await {
             warn!(error = %e, "the HTTP endpoint stopped");
         }

@@ -27,7 +27,7 @@ use webrtc::peer_connection::{
     SettingEngineBuilder, register_default_interceptors,
 };
 
-use crate::media::rtp_session::AudioSink;
+use crate::media::rtp_session::{AudioSink, PortRange};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AudioError {
@@ -37,6 +37,8 @@ pub enum AudioError {
     WebRtc(#[from] webrtc::error::Error),
     #[error("ICE gathering did not finish")]
     Gathering,
+    #[error("no free media port for the softphone: {0}")]
+    NoPort(std::io::Error),
 }
 
 /// Where the agents' WebRTC media listens and what it announces.
@@ -44,6 +46,8 @@ pub enum AudioError {
 pub struct WebRtcSettings {
     /// The address the media sockets bind to (one socket per softphone).
     pub ip: IpAddr,
+    /// The ports they take (a firewall opens this range to the agents' network).
+    pub ports: Arc<PortRange>,
     /// The address announced to browsers when they reach us through NAT (1:1); `None`
     /// announces `ip`.
     pub public_ip: Option<IpAddr>,
@@ -158,13 +162,20 @@ impl AgentAudio {
             inbound: inbound.clone(),
             counters: Arc::clone(&counters),
         });
+        // webrtc-rs binds its own socket from an address (it takes no socket of ours): a free
+        // port of the range is found by binding it, then handed over. Another process could
+        // take it in between; the connection then fails and the page connects again.
+        let port = {
+            let probe = settings.ports.bind(settings.ip).await.map_err(AudioError::NoPort)?;
+            probe.local_addr().map_err(AudioError::NoPort)?.port()
+        };
         let pc = PeerConnectionBuilder::new()
             .with_configuration(RTCConfigurationBuilder::new().build())
             .with_media_engine(media)
             .with_setting_engine(engine.build())
             .with_interceptor_registry(registry)
             .with_handler(handler)
-            .with_udp_addrs(vec![std::net::SocketAddr::new(settings.ip, 0)])
+            .with_udp_addrs(vec![std::net::SocketAddr::new(settings.ip, port)])
             .build()
             .await?;
         let ssrc = rand::random::<u32>();

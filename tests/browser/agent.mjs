@@ -93,6 +93,21 @@ try {
   await page.waitForTimeout(4000);
   const after = await stats();
   emit("stats", { before, after });
+  // Hold: the caller hears the hold music; then mute: the caller hears nothing of the agent.
+  await page.click("#hold");
+  await page.waitForTimeout(300);
+  emit("hold_on");
+  await page.waitForTimeout(1500);
+  emit("hold_off");
+  await page.click("#hold");
+  await page.waitForTimeout(500);
+  await page.click("#mute");
+  await page.waitForTimeout(300);
+  emit("mute_on");
+  await page.waitForTimeout(1500);
+  emit("mute_off");
+  await page.click("#mute");
+  await page.waitForTimeout(500);
   await page.click("#hang-up");
   await until(() => window.softphone.state === "wrap_up");
   emit("wrap_up");

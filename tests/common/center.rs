@@ -70,6 +70,7 @@ pub struct Options {
     pub agents: tsunagu::config::AgentsConfig,
     /// Where call-backs go (`[outbound] trunk`).
     pub outbound_trunk: Option<SocketAddr>,
+    pub secure_cookie: bool,
 }
 
 impl Default for Options {
@@ -85,6 +86,7 @@ impl Default for Options {
             trunk_auth: None,
             agents: Default::default(),
             outbound_trunk: None,
+            secure_cookie: false,
         }
     }
 }
@@ -126,6 +128,11 @@ impl Center {
         config.media.rtp_peers = options.rtp_peers;
         config.agents = options.agents;
         config.outbound.trunk = options.outbound_trunk;
+        config.http.secure_cookie = options.secure_cookie;
+        // Centers of tests running side by side take their softphone ports from different
+        // stretches, so that two never hand the same free port to WebRTC at once.
+        let base = 40_000 + 100 * (rand::random::<u16>() % 200);
+        config.softphone.ports = [base, base + 99];
         let running = tsunagu::server::start(config)
             .await
             .unwrap_or_else(|e| panic!("the center does not start: {e}"));

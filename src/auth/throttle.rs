@@ -1,0 +1,96 @@
+//! Slows password guessing: failed logins are counted per account name and per client address
+//! over a window; past the limit, that name (or address) gets 429 until the window has passed
+//! since its first counted failure. A success clears the name's count. Kept in memory, like the
+//! sessions. The per-address limit is higher: a call center's agents share one NAT address.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+pub const WINDOW: Duration = Duration::from_secs(15 * 60);
+pub const PER_NAME: u32 = 10;
+pub const PER_ADDRESS: u32 = 50;
+/// Entries kept at most (a flood of names cannot grow the maps without bound).
+const MAX_ENTRIES: usize = 100_000;
+
+#[derive(Debug, Default)]
+pub struct LoginThrottle {
+    names: Mutex<HashMap<String, (Instant, u32)>>,
+    addresses: Mutex<HashMap<IpAddr, (Instant, u32)>>,
+}
+
+fn over<K: std::hash::Hash + Eq>(map: &Mutex<HashMap<K, (Instant, u32)>>, key: &K, limit: u32, now: Instant) -> bool {
+    let map = map.lock().unwrap_or_else(|p| p.into_inner());
+    map.get(key)
+        .is_some_and(|(first, count)| now.saturating_duration_since(*first) < WINDOW && *count >= limit)
+}
+
+fn count<K: std::hash::Hash + Eq>(map: &Mutex<HashMap<K, (Instant, u32)>>, key: K, now: Instant) {
+    let mut map = map.lock().unwrap_or_else(|p| p.into_inner());
+    if map.len() >= MAX_ENTRIES {
+        map.retain(|_, (first, _)| now.saturating_duration_since(*first) < WINDOW);
+    }
+    let entry = map.entry(key).or_insert((now, 0));
+    if now.saturating_duration_since(entry.0) >= WINDOW {
+        *entry = (now, 0);
+    }
+    entry.1 += 1;
+}
+
+impl LoginThrottle {
+    /// Whether a login for `name` from `address` may be tried now.
+    pub fn allows(&self, name: &str, address: IpAddr, now: Instant) -> bool {
+        !over(&self.names, &name.to_string(), PER_NAME, now) && !over(&self.addresses, &address, PER_ADDRESS, now)
+    }
+
+    pub fn failed(&self, name: &str, address: IpAddr, now: Instant) {
+        count(&self.names, name.to_string(), now);
+        count(&self.addresses, address, now);
+    }
+
+    pub fn succeeded(&self, name: &str) {
+        self.names.lock().unwrap_or_else(|p| p.into_inner()).remove(name);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[allow(clippy::disallowed_methods)] // one real instant as the base of simulated time
+    fn ten_failures_lock_the_name_for_the_window_and_a_success_clears_it() {
+        let t0 = Instant::now();
+        let throttle = LoginThrottle::default();
+        let ip: IpAddr = [192, 0, 2, 1].into();
+        for _ in 0..PER_NAME {
+            assert!(throttle.allows("tanaka", ip, t0));
+            throttle.failed("tanaka", ip, t0);
+        }
+        assert!(!throttle.allows("tanaka", ip, t0 + Duration::from_secs(60)));
+        assert!(
+            throttle.allows("sato", ip, t0),
+            "other names from the same office still log in"
+        );
+        assert!(
+            throttle.allows("tanaka", ip, t0 + WINDOW),
+            "the lock ends with the window"
+        );
+        throttle.succeeded("tanaka");
+        assert!(throttle.allows("tanaka", ip, t0 + Duration::from_secs(60)));
+    }
+
+    #[test]
+    #[allow(clippy::disallowed_methods)]
+    fn one_address_guessing_many_names_is_stopped_too() {
+        let t0 = Instant::now();
+        let throttle = LoginThrottle::default();
+        let ip: IpAddr = [198, 51, 100, 7].into();
+        for n in 0..PER_ADDRESS {
+            throttle.failed(&format!("user{n}"), ip, t0);
+        }
+        assert!(!throttle.allows("someone-new", ip, t0));
+        assert!(throttle.allows("someone-new", [198, 51, 100, 8].into(), t0));
+    }
+}
