@@ -355,3 +355,51 @@ fn busy_callers_and_callers_who_hang_up() {
         [IvrCommand::Record(CallStep::Abandoned { in_queue: false })]
     );
 }
+
+#[test]
+fn a_waiting_caller_hears_place_and_expected_wait_then_an_agent_and_back_to_the_queue_if_the_agent_goes() {
+    let (mut call, _) = Call::start(datetime(2026, 4, 4, 10, 0, 0, 0));
+    call.finished(8);
+    call.digit(12, '8'); // Vietnamese
+    let now = call.at(12);
+    call.runner.handle(IvrEvent::Capacity { available: true, now });
+    // The ACD's live numbers: third in line, about 7 minutes (6 min 40 s rounds up).
+    call.runner.handle(IvrEvent::QueueStatus {
+        position: 3,
+        expected_wait: Duration::from_secs(400),
+    });
+    let heard = played(&call.timer(42));
+    assert_eq!(heard[0], "please_hold@vi");
+    assert!(heard.contains(&"frag.count.3@vi".to_string()), "{heard:?}");
+    assert!(heard.contains(&"frag.minutes.7@vi".to_string()), "{heard:?}");
+    // An agent answers: the IVR stops talking and sets no more timers.
+    let now = call.at(50);
+    assert_eq!(
+        call.runner.handle(IvrEvent::AgentConnected { now }),
+        [IvrCommand::StopPlayback]
+    );
+    assert_eq!(call.runner.poll_timeout(), None);
+    // Hold plays the hold music; taking the caller back stops it.
+    assert_eq!(
+        played(&call.runner.handle(IvrEvent::Hold { on: true })),
+        ["hold_music@vi"]
+    );
+    assert_eq!(
+        call.runner.handle(IvrEvent::Hold { on: false }),
+        [IvrCommand::StopPlayback]
+    );
+    // The agent's browser vanishes: the caller hears "please hold", then waits again with a
+    // fresh maximum wait.
+    let now = call.at(120);
+    assert_eq!(
+        played(&call.runner.handle(IvrEvent::AgentLost { now })),
+        ["please_hold@vi"]
+    );
+    assert!(call.runner.is_queued());
+    assert_eq!(played(&call.finished(125)), ["hold_music@vi"]);
+    // Hanging up while talking to an agent is a normal end, not an abandon.
+    let now = call.at(130);
+    call.runner.handle(IvrEvent::AgentConnected { now });
+    let now = call.at(200);
+    assert!(call.runner.handle(IvrEvent::CallerHungUp { now }).is_empty());
+}

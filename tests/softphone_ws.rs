@@ -286,3 +286,48 @@ async fn call_backs_only_to_numbers_the_dial_plan_allows_and_only_when_not_ready
     );
     assert!(center.calls_today().await.is_empty(), "no call was placed");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_agent_whose_page_goes_away_is_not_ready_after_the_grace_period_unless_it_comes_back() {
+    let center = Center::start(Options {
+        agents: tsunagu::config::AgentsConfig {
+            disconnect_grace_seconds: 1,
+            ..Default::default()
+        },
+        ..Options::default()
+    })
+    .await;
+    add_user(&center, "gone", "agent", &[("ja", 3)]).await;
+    add_user(&center, "back", "agent", &[("ja", 3)]).await;
+    for name in ["gone", "back"] {
+        let mut ws = softphone(&center, name).await;
+        send(&mut ws, json!({"type": "ready"})).await;
+        state(&mut ws, "ready", SECONDS_5).await;
+        drop(ws); // the tab closes: no goodbye, the connection just ends
+    }
+    // "back" reloads the page within the grace period and finds itself still ready.
+    let mut again = softphone(&center, "back").await;
+    state(&mut again, "ready", SECONDS_5).await;
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    center.running.services.recorder.flush().await;
+    let last =
+        |events: Vec<tsunagu::store::agents::AgentEventRow>| events.last().map(|e| (e.state.clone(), e.reason.clone()));
+    let gone = center
+        .running
+        .store
+        .agent_events("gone")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(last(gone), Some(("not_ready".into(), "disconnected".into())));
+    let back = center
+        .running
+        .store
+        .agent_events("back")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        last(back),
+        Some(("ready".into(), String::new())),
+        "the returning agent keeps its state"
+    );
+}
