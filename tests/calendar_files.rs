@@ -258,3 +258,17 @@ fn a_calendar_that_ignores_holidays_stays_open_on_them() {
     let cal = calendar::parse("test.toml", &text).unwrap_or_else(|e| panic!("{e}"));
     assert!(cal.status(datetime(2026, 11, 3, 10, 0, 0, 0)).is_open());
 }
+
+#[test]
+fn the_demo_calendar_is_open_at_any_hour_on_any_day() {
+    let text = include_str!("../ops/config/demo-calendars/call-center.toml");
+    let cal = calendar::parse("ops/config/demo-calendars/call-center.toml", text).unwrap_or_else(|e| panic!("{e}"));
+    for at in [
+        datetime(2026, 1, 1, 0, 0, 0, 0),
+        datetime(2026, 11, 26, 4, 15, 0, 0),
+        datetime(2026, 12, 31, 23, 59, 0, 0),
+        datetime(2099, 5, 5, 12, 0, 0, 0),
+    ] {
+        assert!(cal.status(at).is_open(), "{at}");
+    }
+}

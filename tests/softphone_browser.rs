@@ -17,13 +17,13 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::center::{Center, Options, kinds, prompt_frames, repo, sipp_at};
+use common::center::{Center, Options, kinds, prompt_frames, repo, rtp_packet, sipp_at};
 use common::staff::add_user;
 use rtp::packet::Packet;
 use tokio::net::UdpSocket;
 use tsunagu::lang::Lang;
 use tsunagu::media::g711::Law;
-use webrtc_util::marshal::{Marshal, Unmarshal};
+use webrtc_util::marshal::Unmarshal;
 
 /// A network namespace with only `lo`, up. Fails the test (never skips it) when it cannot.
 fn enter_loopback_namespace() {
@@ -133,7 +133,7 @@ async fn talking_phone(socket: UdpSocket, listen_for: Duration, choose_english: 
                         for (n, end) in [(1u16, false), (2, false), (4, true), (4, true), (4, true)] {
                             let d = (n * 160).to_be_bytes();
                             let flags = if end { 0x80 | 10 } else { 10 };
-                            let p = rtp(101, seq, ts, ssrc, vec![digit, flags, d[0], d[1]]);
+                            let p = rtp_packet(101, seq, ts, ssrc, false, vec![digit, flags, d[0], d[1]]);
                             seq = seq.wrapping_add(1);
                             let _ = socket.send_to(&p, from).await;
                         }
@@ -149,7 +149,7 @@ async fn talking_phone(socket: UdpSocket, listen_for: Duration, choose_english: 
                             (0.3 * f64::from(i16::MAX) * phase.sin()) as i16
                         })
                         .collect();
-                    let p = rtp(0, seq, ts, ssrc, Law::Ulaw.encode(&samples));
+                    let p = rtp_packet(0, seq, ts, ssrc, false, Law::Ulaw.encode(&samples));
                     seq = seq.wrapping_add(1);
                     ts = ts.wrapping_add(160);
                     let _ = socket.send_to(&p, to).await;
@@ -158,21 +158,6 @@ async fn talking_phone(socket: UdpSocket, listen_for: Duration, choose_english: 
         }
     }
     Heard { packets }
-}
-
-fn rtp(payload_type: u8, seq: u16, ts: u32, ssrc: u32, payload: Vec<u8>) -> Vec<u8> {
-    let packet = Packet {
-        header: rtp::header::Header {
-            version: 2,
-            payload_type,
-            sequence_number: seq,
-            timestamp: ts,
-            ssrc,
-            ..Default::default()
-        },
-        payload: payload.into(),
-    };
-    packet.marshal().map(|b| b.to_vec()).unwrap_or_default()
 }
 
 /// The agent's browser: `agent.mjs` with its JSON lines arriving on a channel.

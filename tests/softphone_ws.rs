@@ -21,6 +21,12 @@ async fn phone_socket() -> (UdpSocket, u16) {
     (socket, port)
 }
 
+/// A sipp caller who hangs up after `pause_ms`, its audio on the phone at `port`.
+fn hanging_up_caller(center: &Center, port: u16, pause_ms: u64) -> tokio::task::JoinHandle<(Option<i32>, String)> {
+    let (sip, dir) = (center.sip(), center.dir.path().to_path_buf());
+    tokio::spawn(async move { common::center::sipp_at(sip, &dir, "caller_hangs_up.xml", port, pause_ms, &[]).await })
+}
+
 /// The caller's keys for English: barge into the greeting, then 2 in the language menu.
 fn english() -> Vec<(usize, char)> {
     vec![(25, '2'), (60, '2')]
@@ -73,11 +79,7 @@ async fn a_caller_who_hangs_up_while_it_rings_withdraws_the_offer_and_the_agent_
     let (socket, port) = phone_socket().await;
     let listening = tokio::spawn(phone(socket, english(), Duration::from_secs(30)));
     // The caller hangs up 9 s in: long after joining the queue, before the 15 s offer timeout.
-    let caller = {
-        let sip = center.sip();
-        let dir = center.dir.path().to_path_buf();
-        tokio::spawn(async move { common::center::sipp_at(sip, &dir, "caller_hangs_up.xml", port, 9000, &[]).await })
-    };
+    let caller = hanging_up_caller(&center, port, 9000);
     let ringing = next(&mut ws, "ringing", Duration::from_secs(20)).await;
     assert_eq!(ringing["caller"], "09012345678");
     assert_eq!(ringing["language"], "en");
@@ -132,11 +134,7 @@ async fn an_offer_nobody_answers_goes_to_the_next_agent_and_the_first_is_marked_
     // Two agents: the better English speaker is offered the call first (second is not ready yet).
     let (socket, port) = phone_socket().await;
     let listening = tokio::spawn(phone(socket, english(), Duration::from_secs(30)));
-    let caller = {
-        let sip = center.sip();
-        let dir = center.dir.path().to_path_buf();
-        tokio::spawn(async move { common::center::sipp_at(sip, &dir, "caller_hangs_up.xml", port, 12_000, &[]).await })
-    };
+    let caller = hanging_up_caller(&center, port, 12_000);
     let ringing = next(&mut first, "ringing", Duration::from_secs(20)).await;
     send(&mut second, json!({"type": "ready"})).await;
     let withdrawn = next(&mut first, "withdrawn", SECONDS_5).await;
@@ -173,11 +171,7 @@ async fn two_ready_agents_and_one_caller_one_rings_and_answering_without_audio_i
 
     let (socket, port) = phone_socket().await;
     let listening = tokio::spawn(phone(socket, english(), Duration::from_secs(30)));
-    let caller = {
-        let sip = center.sip();
-        let dir = center.dir.path().to_path_buf();
-        tokio::spawn(async move { common::center::sipp_at(sip, &dir, "caller_hangs_up.xml", port, 8000, &[]).await })
-    };
+    let caller = hanging_up_caller(&center, port, 8000);
     // Whoever it rings at (the longest idle: a), the other hears nothing of it.
     let ringing = next(&mut a, "ringing", Duration::from_secs(20)).await;
     // The floor shows the agent ringing and the call.
@@ -330,4 +324,35 @@ async fn an_idle_agent_whose_page_goes_away_is_not_ready_after_the_grace_period_
         Some(("ready".into(), String::new())),
         "the returning agent keeps its state"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_the_end_of_the_shift_an_agent_logs_off_the_floor() {
+    use futures_util::StreamExt;
+    let center = Center::start(Options::default()).await;
+    add_user(&center, "tanaka", "agent", &[("ja", 3)]).await;
+    let mut ws = softphone(&center, "tanaka").await;
+    send(&mut ws, json!({"type": "ready"})).await;
+    state(&mut ws, "ready", SECONDS_5).await;
+    send(&mut ws, json!({"type": "log_out"})).await;
+    // The session closes after the last state.
+    let ended = tokio::time::timeout(SECONDS_5, async {
+        loop {
+            match ws.next().await {
+                Some(Ok(tokio_tungstenite::tungstenite::Message::Close(_))) | None | Some(Err(_)) => return,
+                Some(Ok(_)) => {}
+            }
+        }
+    })
+    .await;
+    assert!(ended.is_ok(), "the softphone session ends");
+    center.running.services.recorder.flush().await;
+    let events = center
+        .running
+        .store
+        .agent_events("tanaka")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let states: Vec<&str> = events.iter().map(|e| e.state.as_str()).collect();
+    assert_eq!(states, ["not_ready", "ready", "logged_out"]);
 }

@@ -152,6 +152,19 @@ struct Waiting {
     last_position: Option<u32>,
 }
 
+impl Waiting {
+    fn new(call: CallId, info: CallInfo, since: Instant, only_for: Option<String>) -> Waiting {
+        Waiting {
+            call,
+            info,
+            since,
+            offered_to: None,
+            only_for,
+            last_position: None,
+        }
+    }
+}
+
 #[derive(Debug)]
 struct Agent {
     skills: Vec<Skill>,
@@ -247,14 +260,7 @@ impl Desk {
                     return;
                 }
                 self.infos.insert(call.clone(), info.clone());
-                let waiting = Waiting {
-                    call,
-                    info,
-                    since: now,
-                    offered_to: None,
-                    only_for: None,
-                    last_position: None,
-                };
+                let waiting = Waiting::new(call, info, now, None);
                 if at_head {
                     self.queue.push_front(waiting);
                 } else {
@@ -449,26 +455,13 @@ impl Desk {
             agent: agent.clone(),
         });
         self.end_talk(&agent, now, out);
-        self.queue.push_front(Waiting {
-            call,
-            info: CallInfo { lang, ..info },
-            since: now,
-            offered_to: None,
-            only_for,
-            last_position: None,
-        });
+        self.queue
+            .push_front(Waiting::new(call, CallInfo { lang, ..info }, now, only_for));
     }
 
     fn requeue_at_head(&mut self, call: CallId, now: Instant) {
         if let Some(info) = self.last_info(&call) {
-            self.queue.push_front(Waiting {
-                call,
-                info,
-                since: now,
-                offered_to: None,
-                only_for: None,
-                last_position: None,
-            });
+            self.queue.push_front(Waiting::new(call, info, now, None));
         }
     }
 

@@ -276,11 +276,7 @@ impl Runner {
                                 looped: false,
                             });
                         } else {
-                            out.push(IvrCommand::Play {
-                                prompts: self.resolve(std::slice::from_ref(&enqueue.hold_prompt)),
-                                barge_in: false,
-                                looped: true,
-                            });
+                            out.push(self.hold_audio(enqueue));
                         }
                         self.waiting = Waiting::Queued {
                             node,
@@ -294,11 +290,7 @@ impl Runner {
             IvrEvent::Hold { on } => {
                 if let Waiting::Bridged { node } = self.waiting {
                     if let (true, Node::Enqueue(enqueue)) = (on, &self.flow.nodes[node]) {
-                        out.push(IvrCommand::Play {
-                            prompts: self.resolve(std::slice::from_ref(&enqueue.hold_prompt)),
-                            barge_in: false,
-                            looped: true,
-                        });
+                        out.push(self.hold_audio(enqueue));
                     } else {
                         out.push(IvrCommand::StopPlayback);
                     }
@@ -349,6 +341,15 @@ impl Runner {
                 c.fragments.into_iter().map(move |id| PromptPlay { id, lang })
             })
             .collect()
+    }
+
+    /// The queue's hold audio, looped.
+    fn hold_audio(&self, enqueue: &super::flow::Enqueue) -> IvrCommand {
+        IvrCommand::Play {
+            prompts: self.resolve(std::slice::from_ref(&enqueue.hold_prompt)),
+            barge_in: false,
+            looped: true,
+        }
     }
 
     fn resolve(&self, prompts: &[PromptRef]) -> Vec<PromptPlay> {
@@ -475,11 +476,7 @@ impl Runner {
                     out.push(IvrCommand::Record(CallStep::Enqueued {
                         queue: enqueue.queue.clone(),
                     }));
-                    out.push(IvrCommand::Play {
-                        prompts: self.resolve(std::slice::from_ref(&enqueue.hold_prompt)),
-                        barge_in: false,
-                        looped: true,
-                    });
+                    out.push(self.hold_audio(enqueue));
                     let next_periodic = enqueue.periodic_prompt.as_ref().map(|_| now + enqueue.periodic);
                     self.waiting = Waiting::Queued {
                         node: at,
@@ -552,11 +549,7 @@ impl Runner {
             } => {
                 // The periodic message ended: back to the hold audio.
                 if let Node::Enqueue(enqueue) = &self.flow.nodes[node] {
-                    out.push(IvrCommand::Play {
-                        prompts: self.resolve(std::slice::from_ref(&enqueue.hold_prompt)),
-                        barge_in: false,
-                        looped: true,
-                    });
+                    out.push(self.hold_audio(enqueue));
                 }
                 self.waiting = Waiting::Queued {
                     node,

@@ -11,6 +11,7 @@
 //! - `{"type":"wrap_up","call":"…","category":"renewal/card","escalation":false,
 //!   "escalation_note":"","complaint":false,"notes":"…"}`: files the form and ends wrap-up.
 //! - `{"type":"extend_wrap_up","seconds":60}`
+//! - `{"type":"log_out"}`: off the floor at the end of the shift; the session then closes.
 //! - `{"type":"dial","number":"044-200-1234"}`: a call-back (not ready for `outbound` first);
 //!   `hang_up`, `hold` and `mute` then act on it.
 //!
@@ -68,6 +69,8 @@ pub enum FromBrowser {
     Dial {
         number: String,
     },
+    /// The end of the shift: off the floor (refused while a call rings or is up).
+    LogOut,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

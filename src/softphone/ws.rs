@@ -137,6 +137,13 @@ async fn run(state: SoftphoneState, mut socket: WebSocket, token: String, name: 
                             break;
                         }
                         let reply = match serde_json::from_str::<FromBrowser>(&text) {
+                            Ok(FromBrowser::LogOut) => {
+                                if agent.log_out().await {
+                                    let _ = socket.send(Message::Close(None)).await;
+                                    break;
+                                }
+                                Some(ToBrowser::Error { message: "finish the call (and its wrap-up) first".into() })
+                            }
                             Ok(message) => agent.act_on(message).await,
                             Err(e) => Some(ToBrowser::Error { message: format!("not understood: {e}") }),
                         };
@@ -215,7 +222,7 @@ impl Agent {
                 FromBrowser::HangUp => Some(outbound::Control::HangUp),
                 FromBrowser::Hold { on } => Some(outbound::Control::Hold(on)),
                 FromBrowser::Mute { on } => Some(outbound::Control::Mute(on)),
-                FromBrowser::Ready | FromBrowser::AnswerCall | FromBrowser::Dial { .. } => {
+                FromBrowser::Ready | FromBrowser::AnswerCall | FromBrowser::Dial { .. } | FromBrowser::LogOut => {
                     return error("end the call-back first");
                 }
                 _ => None,
@@ -295,12 +302,30 @@ impl Agent {
                 };
                 return self.wrap_up(call, wrap_up).await;
             }
+            // The session loop takes it: it also ends the session.
+            FromBrowser::LogOut => {}
             FromBrowser::ExtendWrapUp { seconds } => {
                 let by = Duration::from_secs(seconds).min(MAX_EXTENSION);
                 acd.input(Input::ExtendWrapUp { agent, by }).await
             }
         }
         None
+    }
+
+    /// Takes the agent off the floor; false when its state does not allow it (a call rings
+    /// or is up, or a call-back is).
+    async fn log_out(&mut self) -> bool {
+        if self.call_back.is_some() || matches!(self.floor_state.0, "offered" | "on_call") {
+            return false;
+        }
+        self.state
+            .acd
+            .input(Input::AgentLogOut {
+                agent: self.name.clone(),
+            })
+            .await;
+        info!("logged off the floor");
+        true
     }
 
     async fn dial(&mut self, number: String) -> Option<ToBrowser> {

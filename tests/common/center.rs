@@ -325,7 +325,7 @@ pub async fn phone(socket: UdpSocket, keys: Vec<(usize, char)>, listen_for: Dura
     }
 }
 
-fn rtp_packet(payload_type: u8, seq: u16, ts: u32, ssrc: u32, marker: bool, payload: Vec<u8>) -> Vec<u8> {
+pub fn rtp_packet(payload_type: u8, seq: u16, ts: u32, ssrc: u32, marker: bool, payload: Vec<u8>) -> Vec<u8> {
     let packet = Packet {
         header: rtp::header::Header {
             version: 2,
