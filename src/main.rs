@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    keep_large_blocks_returnable();
     let args = cli::Args::parse();
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
@@ -50,3 +51,19 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
             .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
     })
 }
+
+/// Every login verifies an argon2id hash in a 19 MiB block. glibc serves blocks that large by
+/// mmap, but after the first one is freed it raises its mmap threshold above 19 MiB, and later
+/// blocks come from per-thread heaps that keep the memory: measured here, 10 logins grew the
+/// service from 84 MB to 141 MB and never gave it back. Fixing the threshold keeps such blocks
+/// mmapped, so they are returned when the login is done.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn keep_large_blocks_returnable() {
+    // SAFETY: mallopt only tunes the allocator; it is called once, before any other thread.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn keep_large_blocks_returnable() {}

@@ -79,8 +79,8 @@ async fn login(
     };
     // Verify against a real hash even for an unknown name, so that timing does not tell names.
     const DUMMY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$R4ArI8a0qEwPzFq2nZ6ux7mU1yOmGpM9tpBZg8kOCeQ";
-    let hash = user.as_ref().map_or(DUMMY, |u| u.password_hash.as_str());
-    let matches = password::verify(&credentials.password, hash);
+    let hash = user.as_ref().map_or(DUMMY, |u| u.password_hash.as_str()).to_string();
+    let matches = verify_off_the_runtime(credentials.password.clone(), hash).await;
     let (Some(user), true) = (user, matches) else {
         info!(client = %client.ip(), "login refused");
         state.throttle.failed(&credentials.name, client.ip(), now());
@@ -107,6 +107,20 @@ async fn login(
         }),
     )
         .into_response()
+}
+
+/// Password checks at once, at most: argon2id takes 19 MiB and tens of milliseconds each, so a
+/// burst of logins (a shift starting, or someone guessing) must neither hold the async workers
+/// that carry the calls' media nor grow the memory without bound.
+static VERIFYING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
+async fn verify_off_the_runtime(password: String, hash: String) -> bool {
+    let Ok(_permit) = VERIFYING.acquire().await else {
+        return false;
+    };
+    tokio::task::spawn_blocking(move || password::verify(&password, &hash))
+        .await
+        .unwrap_or(false)
 }
 
 /// The session named by the request's cookie.

@@ -58,6 +58,8 @@ pub struct WebRtcSettings {
 pub enum Link {
     Connecting,
     Connected,
+    /// ICE lost the browser for a moment; it may come back.
+    Interrupted,
     /// Failed or closed: the browser is gone (or its network is).
     Lost,
 }
@@ -99,9 +101,10 @@ impl PeerConnectionEventHandler for Handler {
         debug!(%state, "softphone audio connection");
         let link = match state {
             RTCPeerConnectionState::Connected => Link::Connected,
-            RTCPeerConnectionState::Failed | RTCPeerConnectionState::Closed | RTCPeerConnectionState::Disconnected => {
-                Link::Lost
-            }
+            // Disconnected may heal (a late consent check under load); the session decides
+            // how long to wait for it.
+            RTCPeerConnectionState::Disconnected => Link::Interrupted,
+            RTCPeerConnectionState::Failed | RTCPeerConnectionState::Closed => Link::Lost,
             _ => return,
         };
         self.link.send_replace(link);

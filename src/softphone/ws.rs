@@ -60,15 +60,35 @@ async fn call_back_notice(
     }
 }
 
-/// The page's audio link, or never when there is none yet.
+/// How long an interrupted audio link may take to come back before the browser counts as gone.
+const INTERRUPTION_LIMIT: Duration = Duration::from_secs(5);
+
+/// Resolves when the page's audio link is lost: failed or closed, or interrupted for longer
+/// than [`INTERRUPTION_LIMIT`]; never while there is no link yet.
 async fn link_lost(link: &mut Option<watch::Receiver<Link>>) {
-    match link {
-        Some(rx) => {
-            if rx.wait_for(|l| *l == Link::Lost).await.is_err() {
-                std::future::pending::<()>().await;
-            }
+    let Some(rx) = link else {
+        return std::future::pending().await;
+    };
+    loop {
+        let state = rx
+            .wait_for(|l| matches!(l, Link::Lost | Link::Interrupted))
+            .await
+            .map(|state| *state);
+        let Ok(state) = state else {
+            return std::future::pending().await;
+        };
+        if state == Link::Lost {
+            return;
         }
-        None => std::future::pending().await,
+        let healed = tokio::time::timeout(INTERRUPTION_LIMIT, async {
+            rx.wait_for(|l| *l == Link::Connected).await.is_ok()
+        })
+        .await;
+        match healed {
+            Ok(true) => info!("the audio connection came back"),
+            Ok(false) => return std::future::pending().await,
+            Err(_) => return,
+        }
     }
 }
 
