@@ -561,3 +561,61 @@ fn an_agent_calls_a_resident_back_through_the_trunk_and_hears_them() {
         );
     });
 }
+
+#[test]
+fn an_agent_transfers_the_caller_to_a_colleague_who_takes_the_call() {
+    enter_loopback_namespace();
+    runtime().block_on(async {
+        let center = Center::start(Options::default()).await;
+        add_user(&center, "first", "agent", &[("en", 3)]).await;
+        add_user(&center, "second", "agent", &[("en", 3)]).await;
+        // "first" is ready first, so the longest idle: the call rings there.
+        let mut first = Browser::start_with(&center, "first", "transfer", &[("TRANSFER_TO", "second")]);
+        first.step("ready", Duration::from_secs(60)).await;
+        let mut second = Browser::start(&center, "second", "take-call");
+        second.step("ready", Duration::from_secs(60)).await;
+        let (socket, port) = phone_socket().await;
+        let phone = tokio::spawn(talking_phone(socket, Duration::from_secs(90), true));
+        let caller = {
+            let (sip, dir) = (center.sip(), center.dir.path().to_path_buf());
+            tokio::spawn(async move { sipp_at(sip, &dir, "caller_waits_for_bye.xml", port, 0, &[]).await })
+        };
+        first.step("ringing", Duration::from_secs(60)).await;
+        first.step("connected", Duration::from_secs(20)).await;
+        first.step("transferred", Duration::from_secs(20)).await;
+        second.step("ringing", Duration::from_secs(20)).await;
+        second.step("connected", Duration::from_secs(20)).await;
+        let stats = second.step("stats", Duration::from_secs(30)).await;
+        let (before, after) = (&stats["before"], &stats["after"]);
+        let received =
+            after["packetsReceived"].as_f64().unwrap_or(0.0) - before["packetsReceived"].as_f64().unwrap_or(0.0);
+        assert!(received >= 150.0, "the colleague hears the caller: {stats}");
+        for step in ["hold_on", "hold_off", "mute_on", "mute_off", "wrap_up", "done"] {
+            second.step(step, Duration::from_secs(20)).await;
+        }
+        let done = first.step("done", Duration::from_secs(20)).await;
+        let (status, output) = caller.await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(status, Some(0), "{output}");
+        let _ = phone.await;
+        center.running.services.recorder.flush().await;
+        let detail = center
+            .running
+            .store
+            .call_detail(done["call"].as_str().unwrap_or_default())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|| panic!("no record"));
+        let steps: Vec<String> = detail.events.iter().map(|e| format!("{}:{}", e.2, e.3)).collect();
+        let at = |s: &str| {
+            steps
+                .iter()
+                .position(|x| x == s)
+                .unwrap_or_else(|| panic!("no {s} in {steps:?}"))
+        };
+        assert!(at("agent_answered:first") < at("agent_left:first"));
+        assert!(at("agent_left:first") < at("offered:second"));
+        assert!(at("offered:second") < at("agent_answered:second"));
+        let agents: Vec<&str> = detail.wrap_ups.iter().map(|(agent, _)| agent.as_str()).collect();
+        assert_eq!(agents.len(), 2, "both agents filed a wrap-up: {agents:?}");
+    });
+}

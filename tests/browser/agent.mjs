@@ -7,6 +7,8 @@
 //           the audio both ways (getStats), hang up, file the wrap-up, end ready again.
 //   SCRIPT "vanish":    log in, ready, answer, then close the browser mid-call.
 //   SCRIPT "call-back": log in, not ready for outbound, dial DIAL (env), measure, hang up.
+//   SCRIPT "transfer":  log in, ready, answer, blind-transfer to the agent TRANSFER_TO (env),
+//                       file the wrap-up.
 import { chromium } from "playwright-core";
 
 const [base, name, password, wav, script] = process.argv.slice(2);
@@ -82,6 +84,20 @@ try {
   await page.click("#answer");
   await until(() => window.softphone.state === "on_call");
   emit("connected", { call: ringing.call });
+  if (script === "transfer") {
+    await page.waitForTimeout(1000);
+    await page.fill("#transfer-agent", process.env.TRANSFER_TO);
+    await page.click("#transfer-to-agent");
+    await until(() => window.softphone.state === "wrap_up");
+    emit("transferred");
+    await page.selectOption("#category", "other");
+    await page.fill("#notes", "asked for an English speaker");
+    await page.click("#save-wrap-up");
+    await until(() => window.softphone.events.some((e) => e.type === "wrap_up_saved"));
+    emit("done", { call: ringing.call });
+    await browser.close();
+    process.exit(0);
+  }
   if (script === "vanish") {
     await page.waitForTimeout(1500);
     emit("vanishing");
