@@ -53,6 +53,9 @@ pub struct CenterConfig {
     pub flow: String,
     pub max_lines: usize,
     pub max_queue: usize,
+    /// A new caller whose expected wait would exceed this hears the all-lines-busy message
+    /// instead of queueing; 0 turns the check off.
+    pub max_expected_wait_seconds: u64,
     pub sla_calendar: String,
     pub default_language: String,
     /// A prompt missing in the caller's language is played in this one (and reported).
@@ -110,6 +113,7 @@ impl Default for CenterConfig {
             flow: "my-number".into(),
             max_lines: 30,
             max_queue: 50,
+            max_expected_wait_seconds: 0,
             sla_calendar: "call-center".into(),
             default_language: "ja".into(),
             prompt_fallback_language: "en".into(),

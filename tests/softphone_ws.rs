@@ -356,3 +356,40 @@ async fn at_the_end_of_the_shift_an_agent_logs_off_the_floor() {
     let states: Vec<&str> = events.iter().map(|e| e.state.as_str()).collect();
     assert_eq!(states, ["not_ready", "ready", "logged_out"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_caller_whose_expected_wait_is_over_the_limit_hears_the_busy_message_instead_of_queueing() {
+    // Nobody on duty and an assumed 180 s per call: a new caller would wait 3 minutes; the
+    // limit is 1 minute.
+    let center = Center::start(Options {
+        max_expected_wait_seconds: 60,
+        ..Options::default()
+    })
+    .await;
+    let (socket, port) = phone_socket().await;
+    let listening = tokio::spawn(phone(socket, english(), Duration::from_secs(60)));
+    let (sip, dir) = (center.sip(), center.dir.path().to_path_buf());
+    let (status, output) = common::center::sipp_at(sip, &dir, "caller_waits_for_bye.xml", port, 0, &[]).await;
+    assert_eq!(
+        status,
+        Some(0),
+        "the center ends the call after the busy message:\n{output}"
+    );
+    let heard = listening.await.unwrap_or_else(|e| panic!("{e}"));
+    let busy = common::center::prompt_frames(tsunagu::lang::Lang::En, "all_lines_busy");
+    assert!(
+        common::center::find_prompt(&heard, &busy, busy.len()).is_some(),
+        "the busy message in English"
+    );
+    let steps = kinds(&center.calls_today().await[0]);
+    assert!(
+        steps.contains(&"busy".to_string()) && !steps.iter().any(|s| s.starts_with("enqueued")),
+        "{steps:?}"
+    );
+    let report = center.report_today().await;
+    assert_eq!(
+        (report.offered, report.busy, report.answered),
+        (1, 1, 0),
+        "turned away counts as offered"
+    );
+}

@@ -550,12 +550,7 @@ impl Desk {
     }
 
     fn report_positions(&mut self, out: &mut Vec<Output>) {
-        let staffed = self
-            .agents
-            .values()
-            .filter(|a| !matches!(a.state, AgentState::LoggedOut | AgentState::NotReady { .. }))
-            .count()
-            .max(1) as u32;
+        let staffed = self.staffed();
         let handle = self.average_handle_time();
         let mut position = 0u32;
         for w in self.queue.iter_mut() {
@@ -587,6 +582,22 @@ impl Desk {
             }
         }
         self.agent_event(agent, AgentEvent::CallEnded, now, out);
+    }
+
+    /// The expected wait of a caller joining the queue now (the estimate of
+    /// [`Output::Position`] for the place after the last waiting call).
+    pub fn expected_wait_for_new(&self) -> Duration {
+        let position = self.queue.iter().filter(|w| w.offered_to.is_none()).count() as u32 + 1;
+        self.average_handle_time() * position / self.staffed()
+    }
+
+    /// Agents on duty (not logged out, not on a break), at least one.
+    fn staffed(&self) -> u32 {
+        self.agents
+            .values()
+            .filter(|a| !matches!(a.state, AgentState::LoggedOut | AgentState::NotReady { .. }))
+            .count()
+            .max(1) as u32
     }
 
     pub fn average_handle_time(&self) -> Duration {

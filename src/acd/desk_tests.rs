@@ -344,6 +344,11 @@ fn positions_and_expected_waits_follow_the_queue() {
         positions(&f.input(4, Input::CallGone { call: "c1".into() })),
         [("c2".to_string(), 1, 180)]
     );
+    assert_eq!(f.desk.expected_wait_for_new(), Duration::from_secs(360), "behind c2");
+    f.agent(5, "b", &[(Lang::En, 3)]);
+    f.agent(5, "c", &[(Lang::En, 3)]);
+    // c2 and the newcomer share two agents on duty: 2 × 180 s ÷ 2.
+    assert_eq!(f.desk.expected_wait_for_new(), Duration::from_secs(180));
 }
 
 #[test]

@@ -115,6 +115,7 @@ enum Command {
         control: Control,
     },
     Floor(oneshot::Sender<FloorView>),
+    ExpectedWait(oneshot::Sender<Duration>),
     /// Replies when every command sent before it has been applied (tests, shutdown).
     Sync(oneshot::Sender<()>),
 }
@@ -235,6 +236,13 @@ impl Acd {
     pub async fn floor(&self) -> Option<FloorView> {
         let (reply, answer) = oneshot::channel();
         self.send(Command::Floor(reply)).await;
+        answer.await.ok()
+    }
+
+    /// What a caller joining the queue now would wait, by the desk's estimate.
+    pub async fn expected_wait(&self) -> Option<Duration> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Command::ExpectedWait(reply)).await;
         answer.await.ok()
     }
 
@@ -360,6 +368,10 @@ impl Task {
             }
             Command::Floor(reply) => {
                 let _ = reply.send(self.desk.view(at));
+                Vec::new()
+            }
+            Command::ExpectedWait(reply) => {
+                let _ = reply.send(self.desk.expected_wait_for_new());
                 Vec::new()
             }
             Command::Sync(reply) => {

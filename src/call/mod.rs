@@ -45,6 +45,8 @@ pub struct CallSettings {
     /// Dialed numbers of the toll-free line and of the fallback line (CC-LINE).
     pub toll_free_numbers: Vec<String>,
     pub fallback_numbers: Vec<String>,
+    /// Turn new callers away when their expected wait would exceed this.
+    pub max_expected_wait: Option<Duration>,
 }
 
 impl CallSettings {

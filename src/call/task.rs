@@ -606,7 +606,14 @@ impl Conversation<'_> {
                     self.services.pacer.stop(self.media.stream);
                 }
                 IvrCommand::QueryCapacity => {
-                    let available = self.services.capacity.available();
+                    let mut available = self.services.capacity.available();
+                    if let (true, Some(limit)) = (available, self.services.settings.max_expected_wait) {
+                        let expected = self.services.acd.expected_wait().await;
+                        if expected.is_none_or(|wait| wait > limit) {
+                            info!(?expected, ?limit, "the expected wait is over the limit: busy");
+                            available = false;
+                        }
+                    }
                     follow_up.push_back(IvrEvent::Capacity {
                         available,
                         now: instant_now(),

@@ -141,6 +141,10 @@ pub async fn start(config: Config) -> Result<Running, ServeError> {
         answer_delay: Duration::from_millis(config.center.answer_delay_ms),
         toll_free_numbers: config.center.toll_free_numbers.clone(),
         fallback_numbers: config.center.fallback_numbers.clone(),
+        max_expected_wait: match config.center.max_expected_wait_seconds {
+            0 => None,
+            seconds => Some(Duration::from_secs(seconds)),
+        },
     };
     let agents = &config.agents;
     let secs = Duration::from_secs;

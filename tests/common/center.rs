@@ -58,6 +58,8 @@ pub struct Options {
     pub hours: Hours,
     pub max_lines: usize,
     pub answer_delay_ms: u64,
+    /// `[center] max_expected_wait_seconds` (0: off).
+    pub max_expected_wait_seconds: u64,
     pub trunk_peers: Vec<String>,
     /// PostgreSQL instead of the default SQLite file.
     pub database_url: Option<String>,
@@ -79,6 +81,7 @@ impl Default for Options {
             hours: Hours::OpenNow,
             max_lines: 30,
             answer_delay_ms: 0,
+            max_expected_wait_seconds: 0,
             trunk_peers: vec!["127.0.0.0/8".into()],
             database_url: None,
             rtp_peers: Vec::new(),
@@ -119,6 +122,7 @@ impl Center {
                 });
         config.center.max_lines = options.max_lines;
         config.center.answer_delay_ms = options.answer_delay_ms;
+        config.center.max_expected_wait_seconds = options.max_expected_wait_seconds;
         config.center.shutdown_grace_seconds = 2;
         config.paths.data_dir = dir.path().join("data");
         config.paths.flows = repo().join("ivr-flows");
