@@ -409,6 +409,21 @@ fn an_agent_in_chromium_takes_a_call_from_the_trunk_with_audio_both_ways_and_fil
             kinds(&calls[0]).last().map(String::as_str),
             Some("ended:center-bye;center")
         );
+
+        // A supervisor's floor page shows the day's answer rate and the agent.
+        add_user(&center, "suzuki", "supervisor", &[]).await;
+        let floor = tokio::process::Command::new("node")
+            .arg(repo().join("tests/browser/floor.mjs"))
+            .arg(format!("http://{}", center.running.http_addr))
+            .args(["suzuki", common::staff::PASSWORD, "1"])
+            .output()
+            .await
+            .unwrap_or_else(|e| panic!("node: {e}"));
+        let shown: serde_json::Value = serde_json::from_slice(&floor.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&floor.stdout)));
+        assert_eq!(shown["rate"], "100.0 %", "{shown}");
+        assert_eq!(shown["target"], "85 %", "{shown}");
+        assert!(shown["agents"].to_string().contains("watanabe"), "{shown}");
     });
 }
 
