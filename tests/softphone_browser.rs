@@ -608,6 +608,13 @@ fn an_agent_transfers_the_caller_to_a_colleague_who_takes_the_call() {
         for step in ["hold_on", "hold_off", "mute_on", "mute_off", "wrap_up", "done"] {
             second.step(step, Duration::from_secs(20)).await;
         }
+        let refused = first.step("refused", Duration::from_secs(20)).await;
+        assert!(
+            refused["shown"]
+                .as_str()
+                .is_some_and(|m| m.contains("escalation needs a note")),
+            "the page says why the form was refused: {refused}"
+        );
         let done = first.step("done", Duration::from_secs(20)).await;
         let (status, output) = caller.await.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(status, Some(0), "{output}");

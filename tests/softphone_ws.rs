@@ -393,3 +393,42 @@ async fn a_caller_whose_expected_wait_is_over_the_limit_hears_the_busy_message_i
         "turned away counts as offered"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nonsense_from_a_softphone_gets_a_clear_error_and_the_session_goes_on() {
+    let center = Center::start(Options::default()).await;
+    add_user(&center, "tanaka", "agent", &[("ja", 3)]).await;
+    let mut ws = softphone(&center, "tanaka").await;
+    for (message, expected) in [
+        ("not json at all".to_string(), "not understood"),
+        (json!({"type": "dance"}).to_string(), "not understood"),
+        (json!({"type": "offer", "sdp": "v=0 garbage"}).to_string(), "offer"),
+        (
+            json!({"type": "not_ready", "reason": "nap"}).to_string(),
+            "unknown reason 'nap'",
+        ),
+        (
+            json!({"type": "transfer", "language": "xx"}).to_string(),
+            "unknown language 'xx'",
+        ),
+        (json!({"type": "transfer"}).to_string(), "one of them"),
+        (
+            json!({"type": "wrap_up", "call": "someone-elses", "category": "other"}).to_string(),
+            "not a call you took",
+        ),
+        (json!({"type": "hang_up"}).to_string(), "not on a call"),
+    ] {
+        use futures_util::SinkExt;
+        ws.send(tokio_tungstenite::tungstenite::Message::Text(message.clone().into()))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let error = next(&mut ws, "error", SECONDS_5).await;
+        assert!(
+            error["message"].as_str().is_some_and(|m| m.contains(expected)),
+            "{message}: {error}"
+        );
+    }
+    // Still on the floor: the agent can go ready.
+    send(&mut ws, json!({"type": "ready"})).await;
+    state(&mut ws, "ready", SECONDS_5).await;
+}

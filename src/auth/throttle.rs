@@ -38,19 +38,28 @@ fn count<K: std::hash::Hash + Eq>(map: &Mutex<HashMap<K, (Instant, u32)>>, key: 
     entry.1 += 1;
 }
 
+/// The key of a name: at most 64 characters (valid names are shorter; a guessed one must not
+/// make the map hold megabytes per entry).
+fn name_key(name: &str) -> String {
+    name.chars().take(64).collect()
+}
+
 impl LoginThrottle {
     /// Whether a login for `name` from `address` may be tried now.
     pub fn allows(&self, name: &str, address: IpAddr, now: Instant) -> bool {
-        !over(&self.names, &name.to_string(), PER_NAME, now) && !over(&self.addresses, &address, PER_ADDRESS, now)
+        !over(&self.names, &name_key(name), PER_NAME, now) && !over(&self.addresses, &address, PER_ADDRESS, now)
     }
 
     pub fn failed(&self, name: &str, address: IpAddr, now: Instant) {
-        count(&self.names, name.to_string(), now);
+        count(&self.names, name_key(name), now);
         count(&self.addresses, address, now);
     }
 
     pub fn succeeded(&self, name: &str) {
-        self.names.lock().unwrap_or_else(|p| p.into_inner()).remove(name);
+        self.names
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&name_key(name));
     }
 }
 

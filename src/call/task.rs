@@ -519,7 +519,11 @@ impl Conversation<'_> {
                 Some(IvrEvent::AgentConnected { now: instant_now() })
             }
             CallNotice::Unbridged => {
-                let agent = self.agent.take().unwrap_or_default();
+                // The ACD also sends this when the agent's session went between the answer and
+                // the bridge: then nothing was bridged and the call simply waits on.
+                let Some(agent) = self.agent.take() else {
+                    return Ok(None);
+                };
                 info!(%agent, "the agent left the call: back to the queue");
                 self.unbridge();
                 self.record.step(cdr::AGENT_LEFT, agent);

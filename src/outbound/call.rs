@@ -135,17 +135,20 @@ async fn place(services: &Arc<CallServices>, dialer: &Dialer, steps: &Steps, mut
     };
     let offer = render_answer(&ours, local, u64::from(rand::random::<u32>()), 1);
     info!("calling back");
-    let answered = tokio::select! {
-        answered = tokio::time::timeout(RING_LIMIT, dialer.invite(&call.number, offer)) => answered,
-        control = call.control.recv() => {
-            if matches!(control, Some(Control::HangUp) | None) {
-                // Dropping the INVITE's future CANCELs it.
-                let _ = call.notices.send(Notice::Ended { call: id.clone(), why: "cancelled" }).await;
-                return "agent-cancel;agent";
-            }
-            // Hold or mute before an answer mean nothing yet; the agent tries again.
-            let _ = call.notices.send(fail("not connected yet".into())).await;
-            return "agent-cancel;agent";
+    let invite = tokio::time::timeout(RING_LIMIT, dialer.invite(&call.number, offer));
+    tokio::pin!(invite);
+    let answered = loop {
+        tokio::select! {
+            answered = &mut invite => break answered,
+            control = call.control.recv() => match control {
+                Some(Control::HangUp) | None => {
+                    // Dropping the INVITE's future CANCELs it.
+                    let _ = call.notices.send(Notice::Ended { call: id.clone(), why: "cancelled" }).await;
+                    return "agent-cancel;agent";
+                }
+                // Hold or mute while it rings: nothing to hold yet; the call goes on ringing.
+                Some(Control::Hold(_) | Control::Mute(_)) => {}
+            },
         }
     };
     let mut leg = match answered {

@@ -90,7 +90,13 @@ try {
     await page.click("#transfer-to-agent");
     await until(() => window.softphone.state === "wrap_up");
     emit("transferred");
+    // An escalation without a note is refused, and the form stays to be completed.
     await page.selectOption("#category", "other");
+    await page.check("#escalation");
+    await page.click("#save-wrap-up");
+    await until(() => window.softphone.events.some((e) => e.type === "error" && e.message.includes("escalation needs a note")));
+    emit("refused", { shown: await page.textContent("#messages") });
+    await page.uncheck("#escalation");
     await page.fill("#notes", "asked for an English speaker");
     await page.click("#save-wrap-up");
     await until(() => window.softphone.events.some((e) => e.type === "wrap_up_saved"));
