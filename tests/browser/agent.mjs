@@ -78,6 +78,11 @@ try {
   await until(() => window.softphone.state === "ready");
   emit("ready");
   await until(() => window.softphone.state === "offered", null, 120000);
+  // The ring's details (with the caller's earlier calls) may come just after the state.
+  await until(() => {
+    const offered = window.softphone.events.filter((e) => e.type === "state" && e.state === "offered").pop();
+    return window.softphone.events.some((e) => e.type === "ringing" && e.call === offered.call);
+  });
   const ringing = await page.evaluate(() => window.softphone.events.filter((e) => e.type === "ringing").pop());
   const shown = await page.textContent("#ring-caller");
   emit("ringing", { ringing, shown });
