@@ -16,7 +16,31 @@ pub struct Config {
     pub agents: AgentsConfig,
     pub softphone: SoftphoneConfig,
     pub outbound: OutboundConfig,
+    pub journal: JournalConfig,
     pub paths: PathsConfig,
+}
+
+/// The journal of call records, agent events and wrap-ups (`store::journal`).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct JournalConfig {
+    /// Rows waiting to be written beyond which new calls are turned away with 503.
+    pub behind_rows: u64,
+    /// Rows kept waiting at most while the database is down; beyond, rows are lost (counted).
+    pub max_rows: u64,
+    /// The most rows one transaction writes.
+    pub batch_rows: usize,
+}
+
+impl Default for JournalConfig {
+    fn default() -> JournalConfig {
+        let limits = crate::store::journal::JournalLimits::default();
+        JournalConfig {
+            behind_rows: limits.behind_rows,
+            max_rows: limits.max_rows,
+            batch_rows: limits.batch_rows,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -204,6 +228,8 @@ pub struct OutboundConfig {
     pub allowed: Vec<String>,
     /// Patterns never called, even when allowed (denied wins).
     pub denied: Vec<String>,
+    /// What a resident on hold hears (a prompt id, in the resident's language).
+    pub hold_prompt: String,
 }
 
 impl Default for OutboundConfig {
@@ -215,6 +241,7 @@ impl Default for OutboundConfig {
             denied: ["00.", "010.", "0570.", "0990.", "0180.", "0067."]
                 .map(String::from)
                 .to_vec(),
+            hold_prompt: "hold_music".into(),
         }
     }
 }

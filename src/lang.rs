@@ -2,7 +2,9 @@
 
 use std::fmt;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// On the wire (JSON) a language is its code: `"ja"`, `"vi"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Lang {
     Ja,
     En,
@@ -59,6 +61,16 @@ impl Lang {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for Lang {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let code = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Lang::from_code(&code).ok_or_else(|| {
+            let codes: Vec<&str> = Lang::ALL.iter().map(|l| l.code()).collect();
+            serde::de::Error::custom(format!("unknown language '{code}': one of {}", codes.join(", ")))
+        })
+    }
+}
+
 impl fmt::Display for Lang {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.code())
@@ -75,5 +87,12 @@ mod tests {
             assert_eq!(Lang::from_code(lang.code()), Some(lang));
         }
         assert_eq!(Lang::from_code("fr"), None);
+        for lang in Lang::ALL {
+            let json = format!("\"{}\"", lang.code());
+            assert_eq!(serde_json::to_string(&lang).ok(), Some(json.clone()));
+            assert_eq!(serde_json::from_str::<Lang>(&json).ok(), Some(lang));
+        }
+        let refused = serde_json::from_str::<Lang>("\"fr\"").err().map(|e| e.to_string());
+        assert!(refused.is_some_and(|e| e.starts_with("unknown language 'fr': one of ja, en")));
     }
 }

@@ -2,28 +2,35 @@
 //! contact center — SIP trunk, IVR, queues and agents, recordings, bookings and reports.
 //!
 //! # Layout
-//! - [`catalogue`]: the prompt texts in 8 languages (rust-i18n data) and composed messages.
-//! - [`acd`]: the floor: agent states, routing by language skill, the ACD task.
-//! - [`auth`]: staff accounts: roles and password hashes.
-//! - [`call`]: one task per call, driving the IVR over the SIP leg and the media.
-//! - [`calendar`]: opening calendars, Japanese holidays, "are we open now, and if not, why".
-//! - [`cdr`]: the kinds of steps a call detail record holds.
-//! - [`config`]: the service's configuration file and its defaults.
-//! - [`ivr`]: IVR flows as data and the sans-IO runner that walks a caller through them.
+//! From the bottom up; no module imports one above it.
+//!
+//! Vocabulary and pure cores (no I/O, no clock):
 //! - [`lang`]: the eight languages callers are served in.
-//! - [`media`]: G.711, RTP, DTMF and prompt audio for the trunk leg.
-//! - [`outbound`]: call-backs from agents through the trunk, limited by a dial plan.
-//! - [`report`]: reports from call records (the daily answer rate).
-//! - [`server`]: `tsunagu serve`: loading, checking and running everything.
-//! - [`softphone`]: the agents' browser softphone (page, WebSocket, WebRTC audio) and the
-//!   supervisors' live floor.
-//! - [`sip`]: the SIP trunk edge (rsipstack behind our own types) and SDP.
+//! - [`pii`]: personal data as a type that logs cannot print.
 //! - [`text_lines`]: line numbers for messages about data files.
-//! - [`store`]: the database (SQLite by default, PostgreSQL for production); the only module
-//!   that names sqlx.
+//! - [`calendar`]: opening calendars, Japanese holidays, "are we open now, and if not, why".
+//! - [`catalogue`]: the prompt texts in 8 languages (rust-i18n data) and composed messages.
+//! - [`journal`]: what a call's record and the agents' event log hold, typed ([`journal::Step`]).
+//! - [`ivr`]: IVR flows as data and the sans-IO runner that walks a caller through them.
+//! - [`acd`]: the desk (agent states, routing by language skill) and the ACD task.
+//! - [`report`]: reports folded over the journal (the daily answer rate).
+//! - [`outbound`]: the dial plan of call-backs.
+//! - [`auth`]: staff accounts: roles, password hashes, sessions, the login throttle.
+//! - [`config`]: the service's configuration file and its defaults.
+//!
+//! Shells that own I/O:
+//! - [`store`]: the database (SQLite by default, PostgreSQL for production), the journal
+//!   writer; the only module that names sqlx.
+//! - [`media`]: G.711, RTP, DTMF, prompts, the trunk's and the agents' audio legs and the bridge.
+//! - [`sip`]: the SIP trunk edge (rsipstack behind our own types) and SDP.
+//!
+//! Tasks that drive them, and the edges:
+//! - [`call`]: one task per call (inbound, and call-backs), with their shared plumbing.
+//! - [`web`]: the HTTP side: softphone, live floor, login, metrics; one router, one error type.
+//! - [`server`]: `tsunagu serve`: loading, checking, assembling and running everything.
 //!
 //! The binary (`src/main.rs`) is glue: command-line parsing and the edges (clock, files,
-//! database URL) around these modules.
+//! database URL, logging) around these modules.
 
 // The prompt catalogue, compiled in from prompts/catalogue/*.yml. No fallback language: a
 // missing text must be found by the tests, not hidden by another language.
@@ -34,15 +41,16 @@ pub mod auth;
 pub mod calendar;
 pub mod call;
 pub mod catalogue;
-pub mod cdr;
 pub mod config;
 pub mod ivr;
+pub mod journal;
 pub mod lang;
 pub mod media;
 pub mod outbound;
+pub mod pii;
 pub mod report;
 pub mod server;
 pub mod sip;
-pub mod softphone;
 pub mod store;
 pub mod text_lines;
+pub mod web;

@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 use jiff::civil::{DateTime, datetime};
 use tsunagu::calendar::{CalendarSet, sources};
 use tsunagu::ivr::flow::{self, FlowContext};
-use tsunagu::ivr::{CallStep, HangupCause, IvrCommand, IvrEvent, PromptPlay, Runner};
+use tsunagu::ivr::{HangupCause, IvrCommand, IvrEvent, PromptPlay, Runner};
+use tsunagu::journal::{AbandonPlace, Step};
 use tsunagu::lang::Lang;
 use tsunagu::media::dtmf::Digit;
 
@@ -160,8 +161,9 @@ impl Call {
     #[allow(clippy::disallowed_methods)]
     fn start(local: DateTime) -> (Call, Vec<IvrCommand>) {
         let flow = Arc::new(check(SHIPPED_FLOW, &all_prompts()).unwrap_or_else(|e| panic!("{e:?}")));
-        let mut runner = Runner::new(flow, calendars(), Lang::Ja);
+        let mut runner = Runner::new(flow, calendars().snapshot(), Lang::Ja);
         let t0 = Instant::now();
+        runner.handle(IvrEvent::Answered);
         let out = runner.handle(IvrEvent::Started { now: t0, local });
         (Call { runner, t0, now: t0 }, out)
     }
@@ -213,8 +215,8 @@ fn in_hours_the_caller_chooses_english_and_waits_in_the_queue_until_it_gives_up(
     assert_eq!(played(&out)[1], "language_option@en");
     let out = call.digit(12, '2');
     assert_eq!(out[0], IvrCommand::StopPlayback);
-    assert!(out.contains(&IvrCommand::Record(CallStep::LanguageChosen(Lang::En))));
-    assert!(out.contains(&IvrCommand::Record(CallStep::InHours)));
+    assert!(out.contains(&IvrCommand::Record(Step::Language(Lang::En))));
+    assert!(out.contains(&IvrCommand::Record(Step::InHours)));
     assert_eq!(out.last(), Some(&IvrCommand::QueryCapacity));
     let now = call.at(12);
     let out = call.runner.handle(IvrEvent::Capacity { available: true, now });
@@ -231,7 +233,7 @@ fn in_hours_the_caller_chooses_english_and_waits_in_the_queue_until_it_gives_up(
     assert_eq!(played(&call.finished(45)), ["hold_music@en"]);
     // After 300 s in the queue the caller hears the busy message and the call ends.
     let out = call.timer(312);
-    assert!(out.contains(&IvrCommand::LeaveQueue) && out.contains(&IvrCommand::Record(CallStep::QueueTimeout)));
+    assert!(out.contains(&IvrCommand::LeaveQueue) && out.contains(&IvrCommand::Record(Step::QueueTimeout)));
     assert_eq!(played(&out), ["all_lines_busy@en", "opening_hours@en", "goodbye@en"]);
     assert_eq!(
         call.finished(330),
@@ -250,9 +252,9 @@ fn out_of_hours_the_caller_hears_why_in_the_chosen_language() {
     let out = call.digit(10, '6');
     match out
         .iter()
-        .find(|c| matches!(c, IvrCommand::Record(CallStep::Closed { .. })))
+        .find(|c| matches!(c, IvrCommand::Record(Step::Closed { .. })))
     {
-        Some(IvrCommand::Record(CallStep::Closed { reason, next_opening })) => {
+        Some(IvrCommand::Record(Step::Closed { reason, next_opening })) => {
             assert!(reason.contains("Labour Thanksgiving Day"), "{reason}");
             assert_eq!(*next_opening, Some(datetime(2026, 11, 24, 9, 0, 0, 0)));
         }
@@ -297,10 +299,7 @@ fn no_key_means_japanese_and_wrong_keys_are_retried() {
     call.finished(20);
     assert_eq!(call.runner.poll_timeout(), Some(call.t0 + Duration::from_secs(25)));
     let out = call.timer(25);
-    assert!(
-        out.contains(&IvrCommand::Record(CallStep::LanguageChosen(Lang::Ja))),
-        "{out:?}"
-    );
+    assert!(out.contains(&IvrCommand::Record(Step::Language(Lang::Ja))), "{out:?}");
 
     let (mut call, _) = Call::start(datetime(2026, 4, 6, 10, 0, 0, 0));
     call.finished(8);
@@ -309,10 +308,10 @@ fn no_key_means_japanese_and_wrong_keys_are_retried() {
         assert_eq!(played(&out)[0], "invalid_input@ja", "attempt {attempt}");
     }
     let out = call.digit(20, '0');
-    assert!(out.contains(&IvrCommand::Record(CallStep::MenuFailed {
+    assert!(out.contains(&IvrCommand::Record(Step::MenuFailed {
         node: "language".into()
     })));
-    assert!(out.contains(&IvrCommand::Record(CallStep::LanguageChosen(Lang::Ja))));
+    assert!(out.contains(&IvrCommand::Record(Step::Language(Lang::Ja))));
 }
 
 #[test]
@@ -322,7 +321,7 @@ fn busy_callers_and_callers_who_hang_up() {
     call.digit(9, '3');
     let now = call.at(9);
     let out = call.runner.handle(IvrEvent::Capacity { available: false, now });
-    assert!(out.contains(&IvrCommand::Record(CallStep::Busy)));
+    assert!(out.contains(&IvrCommand::Record(Step::Busy)));
     assert_eq!(played(&out), ["all_lines_busy@zh", "opening_hours@zh", "goodbye@zh"]);
 
     let (mut call, _) = Call::start(datetime(2026, 4, 6, 10, 0, 0, 0));
@@ -336,7 +335,9 @@ fn busy_callers_and_callers_who_hang_up() {
         out,
         [
             IvrCommand::LeaveQueue,
-            IvrCommand::Record(CallStep::Abandoned { in_queue: true })
+            IvrCommand::Record(Step::Abandoned {
+                place: AbandonPlace::Queue
+            })
         ]
     );
     assert!(
@@ -352,7 +353,9 @@ fn busy_callers_and_callers_who_hang_up() {
     let now = call.at(3);
     assert_eq!(
         call.runner.handle(IvrEvent::CallerHungUp { now }),
-        [IvrCommand::Record(CallStep::Abandoned { in_queue: false })]
+        [IvrCommand::Record(Step::Abandoned {
+            place: AbandonPlace::Ivr
+        })]
     );
 }
 
@@ -402,4 +405,115 @@ fn a_waiting_caller_hears_place_and_expected_wait_then_an_agent_and_back_to_the_
     call.runner.handle(IvrEvent::AgentConnected { now });
     let now = call.at(200);
     assert!(call.runner.handle(IvrEvent::CallerHungUp { now }).is_empty());
+}
+
+/// The runner alone says where a caller who went was: while it rang, in the IVR (before or
+/// after the ACK), in the queue; a caller whose media stopped is an abandon too, except with
+/// an agent.
+#[test]
+#[allow(clippy::disallowed_methods)] // one real instant as the base of simulated time
+fn the_runner_decides_where_a_caller_gave_up() {
+    let flow = || Arc::new(check(SHIPPED_FLOW, &all_prompts()).unwrap_or_else(|e| panic!("{e:?}")));
+    let t0 = Instant::now();
+    let abandoned = |place| IvrCommand::Record(Step::Abandoned { place });
+
+    let mut ringing = Runner::new(flow(), calendars().snapshot(), Lang::Ja);
+    assert_eq!(
+        ringing.handle(IvrEvent::CallerHungUp { now: t0 }),
+        [abandoned(AbandonPlace::Ringing)]
+    );
+    let mut before_ack = Runner::new(flow(), calendars().snapshot(), Lang::Ja);
+    before_ack.handle(IvrEvent::Answered);
+    assert_eq!(
+        before_ack.handle(IvrEvent::CallerHungUp { now: t0 }),
+        [abandoned(AbandonPlace::Ivr)]
+    );
+
+    let (mut call, _) = Call::start(datetime(2026, 4, 6, 10, 0, 0, 0));
+    call.finished(8);
+    call.digit(9, '2');
+    let now = call.at(9);
+    call.runner.handle(IvrEvent::Capacity { available: true, now });
+    let now = call.at(40);
+    assert_eq!(
+        call.runner.handle(IvrEvent::MediaLost { now }),
+        [
+            IvrCommand::LeaveQueue,
+            abandoned(AbandonPlace::Queue),
+            IvrCommand::Hangup {
+                cause: HangupCause::MediaLost
+            }
+        ]
+    );
+
+    let (mut call, _) = Call::start(datetime(2026, 4, 6, 10, 0, 0, 0));
+    call.finished(8);
+    call.digit(9, '2');
+    let now = call.at(9);
+    call.runner.handle(IvrEvent::Capacity { available: true, now });
+    call.runner.handle(IvrEvent::AgentConnected { now });
+    let now = call.at(90);
+    assert_eq!(
+        call.runner.handle(IvrEvent::MediaLost { now }),
+        [IvrCommand::Hangup {
+            cause: HangupCause::MediaLost
+        }],
+        "with an agent, a lost caller is no abandon"
+    );
+}
+
+/// A calendar replaced while a caller is in the IVR does not change what that caller is told:
+/// the runner answers from the calendars as they were when the call arrived.
+#[test]
+#[allow(clippy::disallowed_methods)]
+fn a_calendar_reloaded_mid_call_does_not_change_what_the_caller_hears() {
+    let set = calendars();
+    let flow = Arc::new(check(SHIPPED_FLOW, &all_prompts()).unwrap_or_else(|e| panic!("{e:?}")));
+    let mut runner = Runner::new(flow, set.snapshot(), Lang::Ja);
+    // A supervisor closes the center for maintenance today, while the caller hears the greeting.
+    let closed_today = sources::builtin()
+        .into_iter()
+        .find(|s| s.text.contains("id = \"call-center\""))
+        .map(|s| {
+            format!(
+                "{}\n[[closure]]\nreason = \"maintenance\"\ncategory = \"maintenance\"\ndate = 2026-04-06\n",
+                s.text
+            )
+        })
+        .unwrap_or_else(|| panic!("the shipped call-center calendar"));
+    assert!(set.update("reload.toml", &closed_today).is_ok());
+    let t0 = Instant::now();
+    runner.handle(IvrEvent::Answered);
+    runner.handle(IvrEvent::Started {
+        now: t0,
+        local: datetime(2026, 4, 6, 10, 0, 0, 0),
+    });
+    runner.handle(IvrEvent::PromptFinished {
+        now: t0 + Duration::from_secs(8),
+    });
+    let digit = Digit::from_char('1').unwrap_or_else(|| panic!("1"));
+    let out = runner.handle(IvrEvent::Dtmf {
+        digit,
+        now: t0 + Duration::from_secs(9),
+    });
+    assert!(out.contains(&IvrCommand::Record(Step::InHours)), "{out:?}");
+    // A call arriving after the reload hears that the center is closed.
+    let flow = Arc::new(check(SHIPPED_FLOW, &all_prompts()).unwrap_or_else(|e| panic!("{e:?}")));
+    let mut later = Runner::new(flow, set.snapshot(), Lang::Ja);
+    later.handle(IvrEvent::Answered);
+    later.handle(IvrEvent::Started {
+        now: t0,
+        local: datetime(2026, 4, 6, 10, 0, 0, 0),
+    });
+    later.handle(IvrEvent::PromptFinished {
+        now: t0 + Duration::from_secs(8),
+    });
+    let out = later.handle(IvrEvent::Dtmf {
+        digit,
+        now: t0 + Duration::from_secs(9),
+    });
+    assert!(
+        out.iter().any(|c| matches!(c, IvrCommand::Record(Step::Closed { .. }))),
+        "{out:?}"
+    );
 }

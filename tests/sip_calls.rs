@@ -70,7 +70,7 @@ async fn in_hours_a_caller_hears_the_greeting_chooses_english_and_waits_in_the_q
 
     let calls = center.calls_today().await;
     assert_eq!(calls.len(), 1);
-    assert_eq!(calls[0].line, "toll-free");
+    assert_eq!(calls[0].line.as_str(), "toll-free");
     let steps = kinds(&calls[0]);
     for expected in [
         "arrived",

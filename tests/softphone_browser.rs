@@ -21,6 +21,7 @@ use common::center::{Center, Options, kinds, prompt_frames, repo, rtp_packet, si
 use common::staff::add_user;
 use rtp::packet::Packet;
 use tokio::net::UdpSocket;
+use tsunagu::journal::{Line, Step};
 use tsunagu::lang::Lang;
 use tsunagu::media::g711::Law;
 use webrtc_util::marshal::Unmarshal;
@@ -247,6 +248,10 @@ fn an_agent_in_chromium_takes_a_call_from_the_trunk_with_audio_both_ways_and_fil
         let ringing = browser.step("ringing", Duration::from_secs(60)).await;
         assert_eq!(ringing["shown"], "09012345678", "the ringing screen shows the caller");
         assert_eq!(ringing["ringing"]["language"], "en");
+        assert_eq!(
+            ringing["history"], "なし none",
+            "the caller's history follows the ring: a first call has none"
+        );
         browser.step("connected", Duration::from_secs(20)).await;
         let connected_at = tokio::time::Instant::now();
         let stats = browser.step("stats", Duration::from_secs(30)).await;
@@ -348,7 +353,7 @@ fn an_agent_in_chromium_takes_a_call_from_the_trunk_with_audio_both_ways_and_fil
 
         let done = browser.step("done", Duration::from_secs(20)).await;
         let call_id = done["call"].as_str().unwrap_or_default().to_string();
-        center.running.services.recorder.flush().await;
+        center.running.services.journal.flush().await;
         let detail = center
             .running
             .store
@@ -356,7 +361,7 @@ fn an_agent_in_chromium_takes_a_call_from_the_trunk_with_audio_both_ways_and_fil
             .await
             .unwrap_or_else(|e| panic!("{e}"))
             .unwrap_or_else(|| panic!("no record of {call_id}"));
-        let steps: Vec<String> = detail.events.iter().map(|e| format!("{}:{}", e.2, e.3)).collect();
+        let steps: Vec<String> = detail.steps.iter().map(|s| s.step.label()).collect();
         assert!(steps.contains(&"agent_answered:watanabe".to_string()), "{steps:?}");
         assert!(steps.contains(&"agent_hung_up:watanabe".to_string()), "{steps:?}");
         assert!(
@@ -377,12 +382,13 @@ fn an_agent_in_chromium_takes_a_call_from_the_trunk_with_audio_both_ways_and_fil
             "the tap saw both directions: {tap}"
         );
         assert_eq!(detail.wrap_ups.len(), 1);
-        let (agent, form) = &detail.wrap_ups[0];
+        let (agent, form) = (&detail.wrap_ups[0].agent, &detail.wrap_ups[0].form);
         assert_eq!(agent, "watanabe");
         assert_eq!(form.category, "renewal/card");
         assert!(form.escalation && form.escalation_note == "wants a home visit");
-        let enqueued = detail.events.iter().find(|e| e.2 == "enqueued").map(|e| e.1);
-        let answered = detail.events.iter().find(|e| e.2 == "agent_answered").map(|e| e.1);
+        let offset = |wanted: fn(&Step) -> bool| detail.steps.iter().find(|s| wanted(&s.step)).map(|s| s.offset_ms);
+        let enqueued = offset(|s| matches!(s, Step::Enqueued { .. }));
+        let answered = offset(|s| matches!(s, Step::AgentAnswered { .. }));
         assert!(
             matches!((enqueued, answered), (Some(q), Some(a)) if a > q),
             "a waiting time from queue to answer: {steps:?}"
@@ -397,7 +403,7 @@ fn an_agent_in_chromium_takes_a_call_from_the_trunk_with_audio_both_ways_and_fil
             .await
             .unwrap_or_else(|e| panic!("{e}"))
             .into_iter()
-            .map(|e| e.state)
+            .map(|e| e.state.to_string())
             .collect();
         assert_eq!(
             states,
@@ -477,7 +483,9 @@ fn a_caller_whose_agent_vanishes_mid_call_goes_back_to_the_queue_and_hears_why()
             .agent_events("kimura")
             .await
             .unwrap_or_else(|e| panic!("{e}"));
-        let last = events.last().map(|e| (e.state.as_str(), e.reason.as_str()));
+        let last = events
+            .last()
+            .map(|e| (e.state.as_str(), e.reason.map_or("", |r| r.as_str())));
         assert_eq!(last, Some(("not_ready", "disconnected")), "{events:?}");
     });
 }
@@ -551,7 +559,7 @@ fn an_agent_calls_a_resident_back_through_the_trunk_and_hears_them() {
             String::from_utf8_lossy(&out.stderr)
         );
         let call_id = done["call"].as_str().unwrap_or_default();
-        center.running.services.recorder.flush().await;
+        center.running.services.journal.flush().await;
         let detail = center
             .running
             .store
@@ -559,13 +567,13 @@ fn an_agent_calls_a_resident_back_through_the_trunk_and_hears_them() {
             .await
             .unwrap_or_else(|e| panic!("{e}"))
             .unwrap_or_else(|| panic!("no record of the call-back"));
-        assert_eq!(detail.line, "outbound");
-        let steps: Vec<String> = detail.events.iter().map(|e| format!("{}:{}", e.2, e.3)).collect();
+        assert_eq!(detail.line, Line::Outbound);
+        let steps: Vec<String> = detail.steps.iter().map(|s| s.step.label()).collect();
         assert!(steps.contains(&"dialing:ito".to_string()), "{steps:?}");
         assert!(steps.contains(&"outbound_answered:ito".to_string()), "{steps:?}");
         assert!(steps.contains(&"ended:center-bye;agent".to_string()), "{steps:?}");
         assert_eq!(
-            detail.wrap_ups.first().map(|w| w.1.category.as_str()),
+            detail.wrap_ups.first().map(|w| w.form.category.as_str()),
             Some("issuance/status")
         );
         let report = center.report_today().await;
@@ -619,7 +627,7 @@ fn an_agent_transfers_the_caller_to_a_colleague_who_takes_the_call() {
         let (status, output) = caller.await.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(status, Some(0), "{output}");
         let _ = phone.await;
-        center.running.services.recorder.flush().await;
+        center.running.services.journal.flush().await;
         let detail = center
             .running
             .store
@@ -627,7 +635,7 @@ fn an_agent_transfers_the_caller_to_a_colleague_who_takes_the_call() {
             .await
             .unwrap_or_else(|e| panic!("{e}"))
             .unwrap_or_else(|| panic!("no record"));
-        let steps: Vec<String> = detail.events.iter().map(|e| format!("{}:{}", e.2, e.3)).collect();
+        let steps: Vec<String> = detail.steps.iter().map(|s| s.step.label()).collect();
         let at = |s: &str| {
             steps
                 .iter()
@@ -637,7 +645,7 @@ fn an_agent_transfers_the_caller_to_a_colleague_who_takes_the_call() {
         assert!(at("agent_answered:first") < at("agent_left:first"));
         assert!(at("agent_left:first") < at("offered:second"));
         assert!(at("offered:second") < at("agent_answered:second"));
-        let agents: Vec<&str> = detail.wrap_ups.iter().map(|(agent, _)| agent.as_str()).collect();
+        let agents: Vec<&str> = detail.wrap_ups.iter().map(|w| w.agent.as_str()).collect();
         assert_eq!(agents.len(), 2, "both agents filed a wrap-up: {agents:?}");
     });
 }

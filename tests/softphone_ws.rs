@@ -112,7 +112,7 @@ async fn a_caller_who_hangs_up_while_it_rings_withdraws_the_offer_and_the_agent_
         .unwrap_or_else(|e| panic!("{e}"));
     let states: Vec<&str> = events.iter().map(|e| e.state.as_str()).collect();
     assert_eq!(states, ["not_ready", "ready", "offered", "ready"], "{events:?}");
-    assert_eq!(events[2].call_id, calls[0].id);
+    assert_eq!(events[2].call.as_ref(), Some(&calls[0].id));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -204,7 +204,7 @@ async fn two_ready_agents_and_one_caller_one_rings_and_answering_without_audio_i
     let (status, output) = caller.await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(status, Some(0), "{output}");
     let _ = listening.await;
-    center.running.services.recorder.flush().await;
+    center.running.services.journal.flush().await;
     let b_events = center
         .running
         .store
@@ -212,7 +212,7 @@ async fn two_ready_agents_and_one_caller_one_rings_and_answering_without_audio_i
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(
-        b_events.iter().all(|e| e.state != "offered"),
+        b_events.iter().all(|e| e.state.as_str() != "offered"),
         "one call is offered to one agent at a time: {b_events:?}"
     );
 }
@@ -303,9 +303,12 @@ async fn an_idle_agent_whose_page_goes_away_is_not_ready_after_the_grace_period_
     let mut again = softphone(&center, "back").await;
     state(&mut again, "ready", SECONDS_5).await;
     tokio::time::sleep(Duration::from_millis(2500)).await;
-    center.running.services.recorder.flush().await;
-    let last =
-        |events: Vec<tsunagu::store::agents::AgentEventRow>| events.last().map(|e| (e.state.clone(), e.reason.clone()));
+    center.running.services.journal.flush().await;
+    let last = |events: Vec<tsunagu::journal::AgentEvent>| {
+        events
+            .last()
+            .map(|e| (e.state.to_string(), e.reason.map(|r| r.to_string()).unwrap_or_default()))
+    };
     let gone = center
         .running
         .store
@@ -346,7 +349,7 @@ async fn at_the_end_of_the_shift_an_agent_logs_off_the_floor() {
     })
     .await;
     assert!(ended.is_ok(), "the softphone session ends");
-    center.running.services.recorder.flush().await;
+    center.running.services.journal.flush().await;
     let events = center
         .running
         .store

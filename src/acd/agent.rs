@@ -5,44 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-/// Our id of a call.
-pub type CallId = String;
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum NotReadyReason {
-    Break,
-    Training,
-    Outbound,
-    /// An offered call was not answered in time.
-    Missed,
-    /// The agent's browser went away.
-    Disconnected,
-    /// Just logged in, not yet ready.
-    LoggedIn,
-}
-
-impl NotReadyReason {
-    pub fn name(&self) -> &'static str {
-        match self {
-            NotReadyReason::Break => "break",
-            NotReadyReason::Training => "training",
-            NotReadyReason::Outbound => "outbound",
-            NotReadyReason::Missed => "missed",
-            NotReadyReason::Disconnected => "disconnected",
-            NotReadyReason::LoggedIn => "logged_in",
-        }
-    }
-
-    /// The reasons an agent may choose (the others are set by the floor).
-    pub fn chosen(name: &str) -> Option<NotReadyReason> {
-        match name {
-            "break" => Some(NotReadyReason::Break),
-            "training" => Some(NotReadyReason::Training),
-            "outbound" => Some(NotReadyReason::Outbound),
-            _ => None,
-        }
-    }
-}
+pub use crate::journal::{AgentStateName, CallId, NotReadyReason};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AgentState {
@@ -68,6 +31,50 @@ pub enum AgentState {
         reason: NotReadyReason,
         since: Instant,
     },
+}
+
+impl AgentState {
+    /// The state's name, as the event log and the softphone spell it.
+    pub fn name(&self) -> AgentStateName {
+        match self {
+            AgentState::LoggedOut => AgentStateName::LoggedOut,
+            AgentState::Ready { .. } => AgentStateName::Ready,
+            AgentState::Offered { .. } => AgentStateName::Offered,
+            AgentState::OnCall { .. } => AgentStateName::OnCall,
+            AgentState::WrapUp { .. } => AgentStateName::WrapUp,
+            AgentState::NotReady { .. } => AgentStateName::NotReady,
+        }
+    }
+
+    /// Since when the agent is in this state.
+    pub fn since(&self) -> Option<Instant> {
+        match self {
+            AgentState::LoggedOut => None,
+            AgentState::Ready { since }
+            | AgentState::Offered { since, .. }
+            | AgentState::OnCall { since, .. }
+            | AgentState::WrapUp { since, .. }
+            | AgentState::NotReady { since, .. } => Some(*since),
+        }
+    }
+
+    /// The reason, when not ready.
+    pub fn reason(&self) -> Option<NotReadyReason> {
+        match self {
+            AgentState::NotReady { reason, .. } => Some(*reason),
+            _ => None,
+        }
+    }
+
+    /// The call the state is about.
+    pub fn call(&self) -> Option<&CallId> {
+        match self {
+            AgentState::Offered { call, .. } | AgentState::OnCall { call, .. } | AgentState::WrapUp { call, .. } => {
+                Some(call)
+            }
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,7 +121,7 @@ pub fn transition(
         },
         // Not ready while an offer rings declines it (the desk gives the call to someone else).
         (S::Ready { .. } | S::NotReady { .. } | S::Offered { .. }, E::SetNotReady(reason)) => S::NotReady {
-            reason: reason.clone(),
+            reason: *reason,
             since: now,
         },
         (S::Ready { .. }, E::Offer(call)) => S::Offered {

@@ -3,14 +3,16 @@
 //! argument. Because one owner applies one input at a time, the races of a floor become orders
 //! of inputs, each of which this code decides: a call is offered to one agent at a time, an
 //! agent holds one call at a time, and a caller who hangs up during an offer withdraws it in the
-//! same step.
+//! same step. It knows whether each agent's audio connection is up (an input like any other)
+//! and refuses an answer without it; it never holds the audio itself.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
 use super::agent::{AgentEvent, AgentState, CallId, IllegalTransition, NotReadyReason, transition};
-use super::route::{AgentView, Decision, Policy, Skill, WaitingCall, route};
+use super::route::{Candidate, Decision, Policy, Skill, WaitingCall, route};
 use crate::lang::Lang;
+use crate::pii::PhoneNumber;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeskSettings {
@@ -28,7 +30,7 @@ pub struct DeskSettings {
 /// What the agent sees of a call when it rings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallInfo {
-    pub caller: String,
+    pub caller: PhoneNumber,
     pub lang: Lang,
     pub queue: String,
     /// The IVR steps the caller went through, e.g. `language=vi → in hours → queue general`.
@@ -61,6 +63,12 @@ pub enum Input {
     },
     AgentAnswer {
         agent: String,
+    },
+    /// The agent's audio connection came up or went down. Down while on a call: the caller
+    /// cannot hear the agent, so the call goes back to the head of the queue.
+    AgentAudio {
+        agent: String,
+        up: bool,
     },
     AgentHangUp {
         agent: String,
@@ -132,12 +140,17 @@ pub enum Output {
     Refused { agent: String, why: String },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Why a ring ended without an answer (the softphone's wire spells it in snake case).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum Withdrawn {
+    #[serde(rename = "caller_hung_up")]
     CallerHungUp,
+    #[serde(rename = "not_answered")]
     TimedOut,
+    #[serde(rename = "agent_gone")]
     AgentGone,
     /// The agent set itself not ready while it rang.
+    #[serde(rename = "declined")]
     Declined,
 }
 
@@ -170,13 +183,31 @@ struct Agent {
     skills: Vec<Skill>,
     state: AgentState,
     gone_since: Option<Instant>,
+    audio_up: bool,
 }
 
-/// A snapshot for the live floor.
+/// A snapshot of the desk, for the supervisors' live floor and `/metrics`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FloorView {
-    pub waiting: Vec<(CallId, Lang, Duration)>,
-    pub agents: Vec<(String, AgentState, bool)>,
+pub struct DeskView {
+    pub waiting: Vec<WaitingView>,
+    pub agents: Vec<AgentView>,
+}
+
+/// A call waiting for an agent (ringing ones included).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WaitingView {
+    pub call: CallId,
+    pub lang: Lang,
+    pub waited: Duration,
+}
+
+/// An agent on the desk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentView {
+    pub name: String,
+    pub state: AgentState,
+    /// The agent's page is there (not gone within its grace period).
+    pub connected: bool,
 }
 
 pub struct Desk {
@@ -206,17 +237,25 @@ impl Desk {
         self.agents.get(agent).map(|a| &a.state)
     }
 
-    pub fn view(&self, now: Instant) -> FloorView {
-        FloorView {
+    pub fn view(&self, now: Instant) -> DeskView {
+        DeskView {
             waiting: self
                 .queue
                 .iter()
-                .map(|w| (w.call.clone(), w.info.lang, now.saturating_duration_since(w.since)))
+                .map(|w| WaitingView {
+                    call: w.call.clone(),
+                    lang: w.info.lang,
+                    waited: now.saturating_duration_since(w.since),
+                })
                 .collect(),
             agents: self
                 .agents
                 .iter()
-                .map(|(name, a)| (name.clone(), a.state.clone(), a.gone_since.is_none()))
+                .map(|(name, a)| AgentView {
+                    name: name.clone(),
+                    state: a.state.clone(),
+                    connected: a.gone_since.is_none(),
+                })
                 .collect(),
         }
     }
@@ -279,6 +318,7 @@ impl Desk {
                         skills: Vec::new(),
                         state: AgentState::LoggedOut,
                         gone_since: None,
+                        audio_up: false,
                     });
                     entry.skills = skills;
                     entry.gone_since = None;
@@ -304,9 +344,21 @@ impl Desk {
                 let Some(AgentState::Offered { call, .. }) = self.agent_state(&agent).cloned() else {
                     return refuse(out, &agent, "no call is ringing");
                 };
+                if !self.agents.get(&agent).is_some_and(|a| a.audio_up) {
+                    return refuse(out, &agent, "the audio connection is not up");
+                }
                 if self.agent_event(&agent, AgentEvent::Answer, now, out) {
                     self.queue.retain(|w| w.call != call);
                     out.push(Output::Connect { agent, call });
+                }
+            }
+            Input::AgentAudio { agent, up } => {
+                let Some(a) = self.agents.get_mut(&agent) else {
+                    return;
+                };
+                a.audio_up = up;
+                if let (false, AgentState::OnCall { call, .. }) = (up, a.state.clone()) {
+                    self.lose_call(&agent, call, now, out);
                 }
             }
             Input::AgentHangUp { agent } => {
@@ -356,7 +408,7 @@ impl Desk {
                 true
             }
             Err(IllegalTransition { state, event }) => {
-                refuse(out, agent, &format!("{event:?} does not fit {}", state_name(&state)));
+                refuse(out, agent, &format!("{event:?} does not fit {}", state.name()));
                 false
             }
         }
@@ -399,23 +451,7 @@ impl Desk {
             a.gone_since = Some(now);
         }
         match a.state.clone() {
-            // The caller must not be left talking to nobody: back to the head of the queue,
-            // hearing the hold audio, at once (not after the grace period).
-            AgentState::OnCall { call, .. } => {
-                a.state = AgentState::NotReady {
-                    reason: NotReadyReason::Disconnected,
-                    since: now,
-                };
-                out.push(Output::State {
-                    agent: agent.to_string(),
-                    state: a.state.clone(),
-                });
-                out.push(Output::Unbridge {
-                    call: call.clone(),
-                    agent: agent.to_string(),
-                });
-                self.requeue_at_head(call, now);
-            }
+            AgentState::OnCall { call, .. } => self.lose_call(agent, call, now, out),
             AgentState::Offered { call, .. } => {
                 out.push(Output::OfferWithdrawn {
                     agent: agent.to_string(),
@@ -427,6 +463,28 @@ impl Desk {
             }
             _ => {}
         }
+    }
+
+    /// The agent can no longer be heard (browser or audio gone): the caller must not be left
+    /// talking to nobody, so the call goes back to the head of the queue, hearing the hold
+    /// audio, at once (not after the grace period); the agent becomes not ready.
+    fn lose_call(&mut self, agent: &str, call: CallId, now: Instant, out: &mut Vec<Output>) {
+        let Some(a) = self.agents.get_mut(agent) else {
+            return;
+        };
+        a.state = AgentState::NotReady {
+            reason: NotReadyReason::Disconnected,
+            since: now,
+        };
+        out.push(Output::State {
+            agent: agent.to_string(),
+            state: a.state.clone(),
+        });
+        out.push(Output::Unbridge {
+            call: call.clone(),
+            agent: agent.to_string(),
+        });
+        self.requeue_at_head(call, now);
     }
 
     fn transfer(&mut self, agent: String, to: TransferTarget, now: Instant, out: &mut Vec<Output>) {
@@ -511,11 +569,11 @@ impl Desk {
             }
             let decision = {
                 let w = &self.queue[i];
-                let candidates: Vec<AgentView<'_>> = self
+                let candidates: Vec<Candidate<'_>> = self
                     .agents
                     .iter()
                     .filter(|(name, a)| a.gone_since.is_none() && w.only_for.as_ref().is_none_or(|o| o == *name))
-                    .map(|(name, a)| AgentView {
+                    .map(|(name, a)| Candidate {
                         id: name,
                         state: &a.state,
                         skills: &a.skills,
@@ -625,16 +683,4 @@ fn refuse(out: &mut Vec<Output>, agent: &str, why: &str) {
         agent: agent.to_string(),
         why: why.to_string(),
     });
-}
-
-/// The state's name as the WebSocket protocol and the event log spell it.
-pub fn state_name(state: &AgentState) -> &'static str {
-    match state {
-        AgentState::LoggedOut => "logged_out",
-        AgentState::Ready { .. } => "ready",
-        AgentState::Offered { .. } => "offered",
-        AgentState::OnCall { .. } => "on_call",
-        AgentState::WrapUp { .. } => "wrap_up",
-        AgentState::NotReady { .. } => "not_ready",
-    }
 }

@@ -54,6 +54,13 @@ impl Floor {
                 skills,
             },
         );
+        self.input(
+            s,
+            Input::AgentAudio {
+                agent: name.into(),
+                up: true,
+            },
+        );
         self.input(s, Input::AgentReady { agent: name.into() });
     }
     fn call(&mut self, s: u64, id: &str, lang: Lang) -> Vec<Output> {
@@ -62,7 +69,7 @@ impl Floor {
             Input::CallQueued {
                 call: id.into(),
                 info: CallInfo {
-                    caller: "0312345678".into(),
+                    caller: crate::pii::PhoneNumber::from("0312345678"),
                     lang,
                     queue: "general".into(),
                     path: String::new(),
@@ -161,7 +168,7 @@ fn an_unanswered_offer_goes_back_to_the_head_of_the_queue_and_the_agent_is_misse
             ..
         }
     ));
-    let waiting: Vec<String> = f.desk.view(f.at(16)).waiting.into_iter().map(|w| w.0).collect();
+    let waiting: Vec<String> = f.desk.view(f.at(16)).waiting.into_iter().map(|w| w.call).collect();
     assert_eq!(waiting, ["c1", "c2"], "c1 keeps its place ahead of c2");
     f.agent(20, "b", &[(Lang::En, 3)]);
     assert!(matches!(f.state("b"), AgentState::Offered { ref call, .. } if call == "c1"));
@@ -213,6 +220,61 @@ fn two_ready_agents_and_one_call_one_offer_two_calls_and_one_agent_one_offer() {
 }
 
 #[test]
+fn an_answer_without_audio_is_refused_and_audio_lost_mid_call_sends_the_caller_back_to_the_queue() {
+    let mut f = Floor::new();
+    f.agent(0, "a", &[(Lang::Ja, 3)]);
+    f.agent(1, "b", &[(Lang::Ja, 3)]);
+    f.input(
+        2,
+        Input::AgentAudio {
+            agent: "a".into(),
+            up: false,
+        },
+    );
+    f.call(3, "c1", Lang::Ja);
+    let out = f.input(4, Input::AgentAnswer { agent: "a".into() });
+    assert!(
+        out.iter()
+            .any(|o| matches!(o, Output::Refused { why, .. } if why == "the audio connection is not up")),
+        "{out:?}"
+    );
+    assert!(matches!(f.state("a"), AgentState::Offered { .. }), "it still rings");
+    f.input(
+        5,
+        Input::AgentAudio {
+            agent: "a".into(),
+            up: true,
+        },
+    );
+    let out = f.input(6, Input::AgentAnswer { agent: "a".into() });
+    assert!(out.iter().any(|o| matches!(o, Output::Connect { .. })), "{out:?}");
+    let out = f.input(
+        9,
+        Input::AgentAudio {
+            agent: "a".into(),
+            up: false,
+        },
+    );
+    assert!(
+        out.iter()
+            .any(|o| matches!(o, Output::Unbridge { call, agent } if call == "c1" && agent == "a")),
+        "{out:?}"
+    );
+    assert_eq!(
+        offers(&out),
+        [("b".to_string(), "c1".to_string())],
+        "the next agent rings at once"
+    );
+    assert!(matches!(
+        f.state("a"),
+        AgentState::NotReady {
+            reason: NotReadyReason::Disconnected,
+            ..
+        }
+    ));
+}
+
+#[test]
 fn a_vanished_browser_sends_its_caller_back_to_the_head_of_the_queue_at_once() {
     let mut f = Floor::new();
     f.agent(0, "a", &[(Lang::Ko, 3)]);
@@ -231,7 +293,7 @@ fn a_vanished_browser_sends_its_caller_back_to_the_head_of_the_queue_at_once() {
             ..
         }
     ));
-    let waiting: Vec<String> = f.desk.view(f.at(50)).waiting.into_iter().map(|w| w.0).collect();
+    let waiting: Vec<String> = f.desk.view(f.at(50)).waiting.into_iter().map(|w| w.call).collect();
     assert_eq!(waiting, ["c1", "c2"]);
     // Another agent gets c1 first.
     f.agent(51, "b", &[(Lang::Ko, 3)]);

@@ -17,7 +17,7 @@ pub struct Skill {
 
 /// What routing needs to know of an agent.
 #[derive(Debug, Clone, Copy)]
-pub struct AgentView<'a> {
+pub struct Candidate<'a> {
     pub id: &'a str,
     pub state: &'a AgentState,
     pub skills: &'a [Skill],
@@ -42,7 +42,7 @@ pub enum Decision {
     KeepWaiting,
 }
 
-pub fn route(agents: &[AgentView<'_>], call: &WaitingCall, now: Instant, policy: &Policy) -> Decision {
+pub fn route(agents: &[Candidate<'_>], call: &WaitingCall, now: Instant, policy: &Policy) -> Decision {
     let waited = now.saturating_duration_since(call.since);
     let min_level = if waited >= policy.widen_to_any_after {
         0
@@ -110,22 +110,22 @@ mod tests {
             level: 3,
         }];
         let agents = [
-            AgentView {
+            Candidate {
                 id: "a",
                 state: &a_state,
                 skills: &vi_fluent,
             },
-            AgentView {
+            Candidate {
                 id: "b",
                 state: &b_state,
                 skills: &ja_only,
             },
-            AgentView {
+            Candidate {
                 id: "c",
                 state: &c_state,
                 skills: &vi_basic,
             },
-            AgentView {
+            Candidate {
                 id: "d",
                 state: &d_state,
                 skills: &vi_native,
@@ -161,7 +161,7 @@ mod tests {
         let e_state = ready(2);
         let both = [
             agents[0],
-            AgentView {
+            Candidate {
                 id: "e",
                 state: &e_state,
                 skills: &vi_fluent,

@@ -1,22 +1,21 @@
 //! The ACD task: the one owner of the [`Desk`]. Calls and agents' softphones send it what
 //! happens; it applies one input at a time, carries out what the desk answers (notices to
-//! calls and softphones, the agents' event log) and wakes for the desk's deadlines. Nothing
-//! else changes an agent's state.
+//! calls and softphones, the agents' event log in the journal) and wakes for the desk's
+//! deadlines. Nothing else changes an agent's state. It carries no audio: a call an agent
+//! answered takes the agent's leg from `media::agent_legs`.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
 use tokio::sync::{mpsc, oneshot};
 use tracing::{info, warn};
 
-use super::agent::{AgentState, CallId};
-use super::desk::{CallInfo, Desk, DeskSettings, FloorView, Input, Output, Withdrawn, state_name};
+use super::agent::{AgentState, AgentStateName, CallId, NotReadyReason};
+use super::desk::{CallInfo, Desk, DeskSettings, DeskView, Input, Output, Withdrawn};
 use super::route::Skill;
-use crate::call::recorder::Recorder;
-use crate::softphone::audio::AgentAudio;
-use crate::store::agents::AgentEventRow;
+use crate::journal::AgentEvent;
+use crate::store::journal::Journal;
 
 /// What the ACD tells a waiting call.
 #[derive(Clone)]
@@ -27,10 +26,9 @@ pub enum CallNotice {
     },
     /// The ring ended without an answer; the call waits on.
     OfferWithdrawn,
-    /// The agent answered: bridge to this audio.
+    /// The agent answered: bridge to the agent's audio leg.
     Connected {
         agent: String,
-        audio: Arc<AgentAudio>,
     },
     /// The agent is gone (vanished or transferred the call): back to waiting.
     Unbridged,
@@ -57,8 +55,8 @@ pub enum Control {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AgentNotice {
     State {
-        state: &'static str,
-        reason: Option<&'static str>,
+        state: AgentStateName,
+        reason: Option<NotReadyReason>,
         call: Option<CallId>,
         /// Seconds of wrap-up left.
         wrap_up_left: Option<u64>,
@@ -69,7 +67,7 @@ pub enum AgentNotice {
     },
     Withdrawn {
         call: CallId,
-        why: &'static str,
+        why: Withdrawn,
     },
     Connected {
         call: CallId,
@@ -101,20 +99,17 @@ enum Command {
     Audio {
         agent: String,
         session: u64,
-        audio: Option<Arc<AgentAudio>>,
+        up: bool,
     },
     Offline {
         agent: String,
         session: u64,
     },
-    Answer {
-        agent: String,
-    },
     Control {
         agent: String,
         control: Control,
     },
-    Floor(oneshot::Sender<FloorView>),
+    View(oneshot::Sender<DeskView>),
     ExpectedWait(oneshot::Sender<Duration>),
     /// Replies when every command sent before it has been applied (tests, shutdown).
     Sync(oneshot::Sender<()>),
@@ -129,14 +124,13 @@ pub struct Acd {
 struct Session {
     id: u64,
     notices: mpsc::Sender<AgentNotice>,
-    audio: Option<Arc<AgentAudio>>,
 }
 
 struct Task {
     desk: Desk,
     calls: HashMap<CallId, mpsc::Sender<CallNotice>>,
     sessions: HashMap<String, Session>,
-    recorder: Recorder,
+    journal: Journal,
 }
 
 /// The ACD reads the clock: it is the edge of the sans-IO desk.
@@ -151,13 +145,13 @@ fn timestamp() -> Timestamp {
 }
 
 impl Acd {
-    pub fn start(settings: DeskSettings, recorder: Recorder) -> Acd {
+    pub fn start(settings: DeskSettings, journal: Journal) -> Acd {
         let (tx, rx) = mpsc::channel(4096);
         let task = Task {
             desk: Desk::new(settings),
             calls: HashMap::new(),
             sessions: HashMap::new(),
-            recorder,
+            journal,
         };
         tokio::spawn(task.run(rx));
         Acd { tx }
@@ -196,12 +190,22 @@ impl Acd {
         .await;
     }
 
-    pub async fn audio(&self, agent: &str, session: u64, audio: Option<Arc<AgentAudio>>) {
+    /// Whether the audio connection of the agent's softphone session `session` is up.
+    pub async fn audio(&self, agent: &str, session: u64, up: bool) {
         self.send(Command::Audio {
             agent: agent.to_string(),
             session,
-            audio,
+            up,
         })
+        .await;
+    }
+
+    /// A call found no audio leg for the agent who answered it: the audio went in between.
+    pub async fn agent_audio_lost(&self, agent: &str) {
+        self.send(Command::Desk(Input::AgentAudio {
+            agent: agent.to_string(),
+            up: false,
+        }))
         .await;
     }
 
@@ -209,13 +213,6 @@ impl Acd {
         self.send(Command::Offline {
             agent: agent.to_string(),
             session,
-        })
-        .await;
-    }
-
-    pub async fn answer(&self, agent: &str) {
-        self.send(Command::Answer {
-            agent: agent.to_string(),
         })
         .await;
     }
@@ -233,9 +230,10 @@ impl Acd {
         self.send(Command::Desk(input)).await;
     }
 
-    pub async fn floor(&self) -> Option<FloorView> {
+    /// The desk as it is now.
+    pub async fn view(&self) -> Option<DeskView> {
         let (reply, answer) = oneshot::channel();
-        self.send(Command::Floor(reply)).await;
+        self.send(Command::View(reply)).await;
         answer.await.ok()
     }
 
@@ -301,14 +299,7 @@ impl Task {
                 if let Some(old) = self.sessions.remove(&agent) {
                     let _ = old.notices.try_send(AgentNotice::Replaced);
                 }
-                self.sessions.insert(
-                    agent.clone(),
-                    Session {
-                        id: session,
-                        notices,
-                        audio: None,
-                    },
-                );
+                self.sessions.insert(agent.clone(), Session { id: session, notices });
                 let mut out = self.desk.handle(
                     Input::AgentLogIn {
                         agent: agent.clone(),
@@ -321,11 +312,12 @@ impl Task {
                 self.tell_state(&agent, at);
                 out
             }
-            Command::Audio { agent, session, audio } => {
-                if let Some(s) = self.sessions.get_mut(&agent).filter(|s| s.id == session) {
-                    s.audio = audio;
+            Command::Audio { agent, session, up } => {
+                if self.sessions.get(&agent).is_some_and(|s| s.id == session) {
+                    self.desk.handle(Input::AgentAudio { agent, up }, at)
+                } else {
+                    Vec::new()
                 }
-                Vec::new()
             }
             Command::Offline { agent, session } => {
                 if self.sessions.get(&agent).is_some_and(|s| s.id == session) {
@@ -334,21 +326,6 @@ impl Task {
                     self.desk.handle(Input::AgentGone { agent }, at)
                 } else {
                     Vec::new()
-                }
-            }
-            Command::Answer { agent } => {
-                let audio_up = self
-                    .sessions
-                    .get(&agent)
-                    .and_then(|s| s.audio.as_ref())
-                    .is_some_and(|a| a.is_connected());
-                if audio_up {
-                    self.desk.handle(Input::AgentAnswer { agent }, at)
-                } else {
-                    vec![Output::Refused {
-                        agent,
-                        why: "the audio connection is not up".into(),
-                    }]
                 }
             }
             Command::Control { agent, control } => {
@@ -366,7 +343,7 @@ impl Task {
                 self.notify_call(&call, notice, &mut out);
                 out.into()
             }
-            Command::Floor(reply) => {
+            Command::View(reply) => {
                 let _ = reply.send(self.desk.view(at));
                 Vec::new()
             }
@@ -395,34 +372,12 @@ impl Task {
                     if why != Withdrawn::CallerHungUp {
                         self.notify_call(&call, CallNotice::OfferWithdrawn, &mut pending);
                     }
-                    let why = match why {
-                        Withdrawn::CallerHungUp => "caller_hung_up",
-                        Withdrawn::TimedOut => "not_answered",
-                        Withdrawn::AgentGone => "agent_gone",
-                        Withdrawn::Declined => "declined",
-                    };
                     self.notify_agent(&agent, AgentNotice::Withdrawn { call, why });
                 }
                 Output::Connect { agent, call } => {
-                    let audio = self.sessions.get(&agent).and_then(|s| s.audio.clone());
-                    match audio {
-                        Some(audio) => {
-                            info!(%agent, %call, "answered");
-                            self.notify_call(
-                                &call,
-                                CallNotice::Connected {
-                                    agent: agent.clone(),
-                                    audio,
-                                },
-                                &mut pending,
-                            );
-                            self.notify_agent(&agent, AgentNotice::Connected { call });
-                        }
-                        None => {
-                            // Checked before the answer; the session went in between.
-                            pending.extend(self.desk.handle(Input::AgentGone { agent }, now()));
-                        }
-                    }
+                    info!(%agent, %call, "answered");
+                    self.notify_call(&call, CallNotice::Connected { agent: agent.clone() }, &mut pending);
+                    self.notify_agent(&agent, AgentNotice::Connected { call });
                 }
                 Output::HangUpCall { call } => self.notify_call(&call, CallNotice::HangUp, &mut pending),
                 Output::Unbridge { call, agent } => {
@@ -474,41 +429,29 @@ impl Task {
         let Some(state) = self.desk.agent_state(agent) else {
             return;
         };
-        let (reason, call, wrap_up_left) = match state {
-            AgentState::NotReady { reason, .. } => (Some(reason.name()), None, None),
-            AgentState::Offered { call, .. } | AgentState::OnCall { call, .. } => (None, Some(call.clone()), None),
-            AgentState::WrapUp { call, until, .. } => (
-                None,
-                Some(call.clone()),
-                Some(until.saturating_duration_since(at).as_secs()),
-            ),
-            _ => (None, None, None),
+        let wrap_up_left = match state {
+            AgentState::WrapUp { until, .. } => Some(until.saturating_duration_since(at).as_secs()),
+            _ => None,
         };
         self.notify_agent(
             agent,
             AgentNotice::State {
-                state: state_name(state),
-                reason,
-                call,
+                state: state.name(),
+                reason: state.reason(),
+                call: state.call().cloned(),
                 wrap_up_left,
             },
         );
     }
 
+    /// Every state change goes to the event log; the journal never drops one.
     fn log_state(&self, agent: &str, state: &AgentState) {
-        let (reason, call) = match state {
-            AgentState::NotReady { reason, .. } => (reason.name(), String::new()),
-            AgentState::Offered { call, .. } | AgentState::OnCall { call, .. } | AgentState::WrapUp { call, .. } => {
-                ("", call.clone())
-            }
-            _ => ("", String::new()),
-        };
-        self.recorder.agent_event(AgentEventRow {
+        self.journal.agent_event(AgentEvent {
             agent: agent.to_string(),
             at: timestamp().to_string(),
-            state: state_name(state).to_string(),
-            reason: reason.to_string(),
-            call_id: call,
+            state: state.name(),
+            reason: state.reason(),
+            call: state.call().cloned(),
         });
     }
 }

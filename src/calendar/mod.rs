@@ -24,7 +24,7 @@ pub use file::{InvalidCalendar, Problem, parse};
 pub use holidays::{Holiday, HolidayName, holiday_on, holidays_in_year};
 pub use rules::Calendar;
 pub use schedule::{ClosedReason, Day, OpenInterval, OpenState};
-pub use set::CalendarSet;
+pub use set::{CalendarSet, Calendars};
 
 use jiff::Timestamp;
 use jiff::civil::DateTime;

@@ -8,11 +8,23 @@ use std::sync::{Arc, RwLock};
 use super::file::{InvalidCalendar, parse};
 use super::rules::Calendar;
 
-/// The live calendars by id. Readers get an `Arc` snapshot and never wait on a writer for
-/// longer than a map insert: a std `RwLock` is enough since no lock is held across an await.
+/// The live calendars by id. Readers take a [`Calendars`] snapshot and never wait on a writer
+/// for longer than a pointer swap: a std `RwLock` is enough since no lock is held across an
+/// await. A replacement copies the (small) map and swaps it in, so a snapshot never changes.
 #[derive(Debug, Default)]
 pub struct CalendarSet {
-    calendars: RwLock<BTreeMap<String, Arc<Calendar>>>,
+    calendars: RwLock<Calendars>,
+}
+
+/// The calendars as they were at one moment: what a call is told stays consistent even if a
+/// supervisor replaces a calendar while it is in the IVR.
+#[derive(Debug, Clone, Default)]
+pub struct Calendars(Arc<BTreeMap<String, Arc<Calendar>>>);
+
+impl Calendars {
+    pub fn get(&self, id: &str) -> Option<Arc<Calendar>> {
+        self.0.get(id).cloned()
+    }
 }
 
 impl CalendarSet {
@@ -22,24 +34,31 @@ impl CalendarSet {
 
     /// The current version of a calendar.
     pub fn get(&self, id: &str) -> Option<Arc<Calendar>> {
-        self.read().get(id).cloned()
+        self.read().get(id)
+    }
+
+    /// Every calendar as it is now.
+    pub fn snapshot(&self) -> Calendars {
+        self.read().clone()
     }
 
     pub fn ids(&self) -> Vec<String> {
-        self.read().keys().cloned().collect()
+        self.read().0.keys().cloned().collect()
     }
 
     /// Parses `source` and, only if it is valid, makes it the current version of its calendar.
     /// On error nothing changes and the problems are returned.
     pub fn update(&self, origin: &str, source: &str) -> Result<Arc<Calendar>, InvalidCalendar> {
         let calendar = Arc::new(parse(origin, source)?);
-        let mut map = self.calendars.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut current = self.calendars.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut map = BTreeMap::clone(&current.0);
         map.insert(calendar.id.clone(), Arc::clone(&calendar));
+        *current = Calendars(Arc::new(map));
         Ok(calendar)
     }
 
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<String, Arc<Calendar>>> {
-        // A panic while holding the lock cannot leave the map half-written (insert is the only
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Calendars> {
+        // A panic while holding the lock cannot leave the map half-written (a swap is the only
         // write), so a poisoned lock is still safe to read.
         self.calendars.read().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -84,6 +103,20 @@ weekly.mon = ["09:00-17:00"]
             still.periods[0].hours_on(jiff::civil::Weekday::Monday).to_string(),
             "09:00-17:00"
         );
+    }
+
+    #[test]
+    fn a_snapshot_keeps_the_calendars_it_was_taken_with() {
+        let set = CalendarSet::new();
+        assert!(set.update("office.toml", GOOD).is_ok());
+        let before = set.snapshot();
+        assert!(
+            set.update("office.toml", &GOOD.replace("09:00-17:00", "10:00-12:00"))
+                .is_ok()
+        );
+        let hours = |c: &Calendar| c.periods[0].hours_on(jiff::civil::Weekday::Monday).to_string();
+        assert_eq!(before.get("office").map(|c| hours(&c)).as_deref(), Some("09:00-17:00"));
+        assert_eq!(set.get("office").map(|c| hours(&c)).as_deref(), Some("10:00-12:00"));
     }
 
     #[test]

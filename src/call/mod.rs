@@ -1,31 +1,46 @@
-//! Calls: one task per call owns its state and drives the IVR over its SIP leg and media.
+//! Calls: one task per call owns its state. Inbound calls and call-backs share one set of call
+//! plumbing: the trunk leg, the journal of the call's steps, the prompts, and the link to an
+//! agent (bridge, hold, mute).
 //!
-//! - [`task`]: the per-call task.
+//! - [`inbound`]: the task of a call from the trunk, driving the IVR runner.
+//! - [`callback`]: the task of a call-back an agent places through the trunk.
+//! - [`admission`]: whether a new INVITE becomes a call, and the record of one turned away.
+//! - [`steps`]: a call's steps, timed and appended to the journal.
+//! - [`agent_link`]: the call's link to the agent who took it (bridge, hold, mute, tap).
+//! - [`prompting`]: prompts to frames, with the fallback language.
 //! - [`capacity`]: lines and queue places in use, for the busy check.
-//! - [`recorder`]: writes call records in the background.
-//! - [`bridge`]: a call bridged to an agent's softphone, and the recorder tap.
 
-pub mod bridge;
+pub mod admission;
+pub mod agent_link;
+pub mod callback;
 pub mod capacity;
-pub mod recorder;
-pub mod task;
+pub mod inbound;
+pub mod prompting;
+pub mod steps;
 
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
+use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 
 use crate::acd::service::Acd;
 use crate::calendar::CalendarSet;
 use crate::ivr::Flow;
+use crate::journal::Line;
 use crate::lang::Lang;
+use crate::media::agent_legs::AgentLegs;
 use crate::media::pacer::Pacer;
 use crate::media::prompts::PromptStore;
 use crate::media::rtp_session::{PortRange, ReceiveStats};
+use crate::media::trunk_leg::{TrunkEvents, TrunkLeg, TrunkSpec};
+use crate::pii::PhoneNumber;
 use crate::sip::InboundCall;
+use crate::sip::sdp::Negotiated;
+use crate::store::journal::Journal;
 use capacity::Capacity;
-use recorder::Recorder;
 
 /// Settings the call tasks read.
 #[derive(Debug, Clone)]
@@ -47,17 +62,20 @@ pub struct CallSettings {
     pub fallback_numbers: Vec<String>,
     /// Turn new callers away when their expected wait would exceed this.
     pub max_expected_wait: Option<Duration>,
+    /// What a resident on hold during a call-back hears (the queue's hold audio).
+    pub hold_prompt: String,
 }
 
 impl CallSettings {
     /// Which line a dialed number is.
-    pub fn line_of(&self, dialed: &str) -> &'static str {
+    pub fn line_of(&self, dialed: &PhoneNumber) -> Line {
+        let dialed = dialed.expose();
         if self.toll_free_numbers.iter().any(|n| n == dialed) {
-            "toll-free"
+            Line::TollFree
         } else if self.fallback_numbers.iter().any(|n| n == dialed) {
-            "fallback"
+            Line::Fallback
         } else {
-            "other"
+            Line::Other
         }
     }
 }
@@ -72,38 +90,50 @@ pub struct CallServices {
     pub pacer: Pacer,
     pub ports: PortRange,
     pub capacity: Arc<Capacity>,
-    pub recorder: Recorder,
+    pub journal: Journal,
     pub rtp_stats: Arc<ReceiveStats>,
     /// Prompts played in the fallback language because the caller's was missing.
-    pub prompt_fallbacks: std::sync::atomic::AtomicU64,
+    pub prompt_fallbacks: AtomicU64,
     pub acd: Acd,
+    /// The agents' audio legs, for the call an agent answers.
+    pub agent_legs: Arc<AgentLegs>,
+    /// Set when the service stops: new calls are turned away.
+    draining: AtomicBool,
+    /// New calls turned away at the door (503), by any reason.
+    pub shed: AtomicU64,
+}
+
+/// The parts a center's calls need, for [`CallServices::new`].
+pub struct CallParts {
+    pub settings: CallSettings,
+    pub calendars: Arc<CalendarSet>,
+    pub prompts: Arc<PromptStore>,
+    pub flow: Arc<Flow>,
+    pub pacer: Pacer,
+    pub ports: PortRange,
+    pub capacity: Arc<Capacity>,
+    pub journal: Journal,
+    pub acd: Acd,
+    pub agent_legs: Arc<AgentLegs>,
 }
 
 impl CallServices {
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        settings: CallSettings,
-        calendars: Arc<CalendarSet>,
-        prompts: Arc<PromptStore>,
-        flow: Arc<Flow>,
-        pacer: Pacer,
-        ports: PortRange,
-        capacity: Arc<Capacity>,
-        recorder: Recorder,
-        acd: Acd,
-    ) -> CallServices {
+    pub fn new(parts: CallParts) -> CallServices {
         CallServices {
-            settings,
-            calendars,
-            prompts,
-            flow: RwLock::new(flow),
-            pacer,
-            ports,
-            capacity,
-            recorder,
+            settings: parts.settings,
+            calendars: parts.calendars,
+            prompts: parts.prompts,
+            flow: RwLock::new(parts.flow),
+            pacer: parts.pacer,
+            ports: parts.ports,
+            capacity: parts.capacity,
+            journal: parts.journal,
             rtp_stats: Arc::default(),
-            prompt_fallbacks: Default::default(),
-            acd,
+            prompt_fallbacks: AtomicU64::default(),
+            acd: parts.acd,
+            agent_legs: parts.agent_legs,
+            draining: AtomicBool::new(false),
+            shed: AtomicU64::default(),
         }
     }
 
@@ -116,6 +146,29 @@ impl CallServices {
     pub fn set_flow(&self, flow: Arc<Flow>) {
         *self.flow.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = flow;
     }
+
+    /// Opens the trunk leg of a call on its RTP socket, as the offer and answer agreed.
+    pub fn start_trunk_leg(
+        &self,
+        socket: Arc<UdpSocket>,
+        remote: Option<std::net::SocketAddr>,
+        negotiated: &Negotiated,
+        sending: bool,
+    ) -> (Arc<TrunkLeg>, TrunkEvents) {
+        TrunkLeg::start(
+            &self.pacer,
+            TrunkSpec {
+                socket,
+                remote,
+                law: negotiated.law,
+                payload_type: negotiated.payload_type,
+                telephone_event: negotiated.telephone_event,
+                sending,
+                media_timeout: self.settings.media_timeout,
+            },
+            Arc::clone(&self.rtp_stats),
+        )
+    }
 }
 
 /// Starts a task for every call that arrives, until the channel closes.
@@ -125,6 +178,6 @@ pub async fn accept_calls(
     tracker: tokio_util::task::TaskTracker,
 ) {
     while let Some(call) = calls.recv().await {
-        tracker.spawn(task::run(Arc::clone(&services), call));
+        tracker.spawn(inbound::run(Arc::clone(&services), call));
     }
 }

@@ -8,4 +8,4 @@ pub mod flow;
 pub mod runner;
 
 pub use flow::{Flow, FlowContext, InvalidFlow};
-pub use runner::{CallStep, HangupCause, IvrCommand, IvrEvent, PromptPlay, Runner};
+pub use runner::{HangupCause, IvrCommand, IvrEvent, PromptPlay, Runner};

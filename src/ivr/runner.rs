@@ -1,7 +1,12 @@
-//! The IVR runner: walks a caller through a [`Flow`], sans-IO. Events in (the call started, a
-//! prompt finished, a digit, a timer, the capacity answer, the caller hung up), commands out
-//! (play, stop, enqueue, hang up, record a step). It never reads a clock: each event carries
-//! `now`, and the call task re-arms one timer from [`Runner::poll_timeout`].
+//! The IVR runner: walks a caller through a [`Flow`], sans-IO. Events in (the call answered and
+//! started, a prompt finished, a digit, a timer, the capacity answer, the caller hung up or
+//! went silent), commands out (play, stop, enqueue, hang up, record a step). It never reads a
+//! clock: each event carries `now`, and the call task re-arms one timer from
+//! [`Runner::poll_timeout`].
+//!
+//! The runner is made when the call arrives, with the calendars as they are then, so a
+//! calendar replaced while the caller listens cannot change what the caller is told. It alone
+//! decides where a caller who hung up was (ringing, in the IVR, in the queue).
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -11,8 +16,9 @@ use jiff::civil::DateTime;
 use super::flow::{Flow, Menu, Node, NodeId, PromptRef};
 use crate::calendar::rules::ClosureCategory;
 use crate::calendar::time_of_day::TimeOfDay;
-use crate::calendar::{CalendarSet, ClosedReason, OpenState};
+use crate::calendar::{Calendars, ClosedReason, OpenState};
 use crate::catalogue::compose;
+use crate::journal::{AbandonPlace, Step};
 use crate::lang::Lang;
 use crate::media::dtmf::Digit;
 
@@ -22,7 +28,10 @@ const MAX_STEPS_PER_EVENT: usize = 64;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IvrEvent {
-    /// The call was answered. `local` is the Tokyo local time at `now`.
+    /// Our 200 OK went out (the caller stopped hearing it ring).
+    Answered,
+    /// The caller acknowledged the answer: the flow starts. `local` is the Tokyo local time
+    /// at `now`.
     Started {
         now: Instant,
         local: DateTime,
@@ -44,6 +53,10 @@ pub enum IvrEvent {
         now: Instant,
     },
     CallerHungUp {
+        now: Instant,
+    },
+    /// No RTP from the caller for the media timeout (and not on hold): the caller is gone.
+    MediaLost {
         now: Instant,
     },
     /// An agent answered the waiting call: the IVR steps aside.
@@ -97,7 +110,7 @@ pub enum IvrCommand {
         cause: HangupCause,
     },
     /// A step for the call record.
-    Record(CallStep),
+    Record(Step),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,35 +119,8 @@ pub enum HangupCause {
     FlowEnded,
     /// The flow could not go on (a loop with no exit at run time).
     FlowError,
-}
-
-/// What the call record keeps of the IVR.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CallStep {
-    LanguageChosen(Lang),
-    /// In hours: the call counts as offered.
-    InHours,
-    /// Out of hours: the reason and the next opening the caller was told.
-    Closed {
-        reason: String,
-        next_opening: Option<DateTime>,
-    },
-    /// Turned away: every line busy or the queue full.
-    Busy,
-    Enqueued {
-        queue: String,
-    },
-    QueueTimeout,
-    /// The caller hung up: in the IVR or in the queue.
-    Abandoned {
-        in_queue: bool,
-    },
-    Transferred {
-        uri: String,
-    },
-    MenuFailed {
-        node: String,
-    },
+    /// The caller's media stopped.
+    MediaLost,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -172,8 +158,10 @@ enum Waiting {
 
 pub struct Runner {
     flow: Arc<Flow>,
-    calendars: Arc<CalendarSet>,
+    calendars: Calendars,
     lang: Lang,
+    /// Our 200 OK went out.
+    answered: bool,
     started: Option<(Instant, DateTime)>,
     waiting: Waiting,
     menu_attempts: u8,
@@ -186,11 +174,12 @@ pub struct Runner {
 }
 
 impl Runner {
-    pub fn new(flow: Arc<Flow>, calendars: Arc<CalendarSet>, default_lang: Lang) -> Runner {
+    pub fn new(flow: Arc<Flow>, calendars: Calendars, default_lang: Lang) -> Runner {
         Runner {
             flow,
             calendars,
             lang: default_lang,
+            answered: false,
             started: None,
             waiting: Waiting::Nothing,
             menu_attempts: 0,
@@ -236,6 +225,7 @@ impl Runner {
             return out;
         }
         match event {
+            IvrEvent::Answered => self.answered = true,
             IvrEvent::Started { now, local } => {
                 if self.started.is_none() {
                     self.started = Some((now, local));
@@ -249,7 +239,7 @@ impl Runner {
                 if let Waiting::Capacity { node } = self.waiting {
                     if let Node::CheckCapacity { available: ok, busy } = self.flow.nodes[node] {
                         if !available {
-                            out.push(IvrCommand::Record(CallStep::Busy));
+                            out.push(IvrCommand::Record(Step::Busy));
                         }
                         self.enter(if available { ok } else { busy }, now, &mut out);
                     }
@@ -304,16 +294,32 @@ impl Runner {
                 // Talking to an agent: a normal end, not an abandon.
                 self.waiting = Waiting::Finished;
             }
-            IvrEvent::CallerHungUp { .. } => {
-                let in_queue = self.is_queued();
-                if in_queue {
-                    out.push(IvrCommand::LeaveQueue);
+            IvrEvent::CallerHungUp { .. } => self.abandon(&mut out),
+            IvrEvent::MediaLost { .. } => {
+                if !self.is_bridged() {
+                    self.abandon(&mut out);
                 }
-                out.push(IvrCommand::Record(CallStep::Abandoned { in_queue }));
+                out.push(IvrCommand::Hangup {
+                    cause: HangupCause::MediaLost,
+                });
                 self.waiting = Waiting::Finished;
             }
         }
         out
+    }
+
+    /// The caller is gone before an agent answered: where they were is the abandon's place.
+    fn abandon(&mut self, out: &mut Vec<IvrCommand>) {
+        let place = if self.is_queued() {
+            out.push(IvrCommand::LeaveQueue);
+            AbandonPlace::Queue
+        } else if self.answered || self.started.is_some() {
+            AbandonPlace::Ivr
+        } else {
+            AbandonPlace::Ringing
+        };
+        out.push(IvrCommand::Record(Step::Abandoned { place }));
+        self.waiting = Waiting::Finished;
     }
 
     fn local_time(&self, now: Instant) -> Option<DateTime> {
@@ -384,7 +390,7 @@ impl Runner {
                 }
                 Node::SetLanguage { lang, next } => {
                     self.lang = *lang;
-                    out.push(IvrCommand::Record(CallStep::LanguageChosen(*lang)));
+                    out.push(IvrCommand::Record(Step::Language(*lang)));
                     at = *next;
                 }
                 Node::CheckHours { calendar, open, closed } => {
@@ -399,11 +405,11 @@ impl Runner {
                     };
                     match state {
                         OpenState::Open { .. } => {
-                            out.push(IvrCommand::Record(CallStep::InHours));
+                            out.push(IvrCommand::Record(Step::InHours));
                             at = *open;
                         }
                         OpenState::Closed { reason, next_opening } => {
-                            out.push(IvrCommand::Record(CallStep::Closed {
+                            out.push(IvrCommand::Record(Step::Closed {
                                 reason: reason.describe(),
                                 next_opening,
                             }));
@@ -473,7 +479,7 @@ impl Runner {
                         queue: enqueue.queue.clone(),
                         lang: self.lang,
                     });
-                    out.push(IvrCommand::Record(CallStep::Enqueued {
+                    out.push(IvrCommand::Record(Step::Enqueued {
                         queue: enqueue.queue.clone(),
                     }));
                     out.push(self.hold_audio(enqueue));
@@ -487,7 +493,7 @@ impl Runner {
                     return;
                 }
                 Node::Transfer { uri } => {
-                    out.push(IvrCommand::Record(CallStep::Transferred { uri: uri.clone() }));
+                    out.push(IvrCommand::Record(Step::Transferred { uri: uri.clone() }));
                     out.push(IvrCommand::Transfer { uri: uri.clone() });
                     self.waiting = Waiting::Finished;
                     return;
@@ -613,7 +619,7 @@ impl Runner {
                 };
                 if now >= leave_at {
                     out.push(IvrCommand::LeaveQueue);
-                    out.push(IvrCommand::Record(CallStep::QueueTimeout));
+                    out.push(IvrCommand::Record(Step::QueueTimeout));
                     self.enter(enqueue.on_timeout, now, out);
                 } else if next_periodic.is_some_and(|p| now >= p) && !in_periodic {
                     if let Some(periodic) = &enqueue.periodic_prompt {
@@ -647,7 +653,7 @@ impl Runner {
     ) {
         self.menu_attempts = self.menu_attempts.saturating_add(1);
         if self.menu_attempts > menu.retries {
-            out.push(IvrCommand::Record(CallStep::MenuFailed {
+            out.push(IvrCommand::Record(Step::MenuFailed {
                 node: self.flow.names[node].clone(),
             }));
             match menu.on_failure {

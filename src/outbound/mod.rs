@@ -1,7 +1,6 @@
-//! Call-backs: agents call residents through the trunk, to numbers the dial plan allows.
+//! Which numbers agents may call residents back on (the call-back itself is a call:
+//! `call::callback`).
 //!
 //! - [`dialplan`]: the allow-list and deny-list of number patterns.
-//! - [`call`]: one call-back, from the INVITE to the end, bridged to the agent.
 
-pub mod call;
 pub mod dialplan;

@@ -1,13 +1,15 @@
 //! The daily report and the answer rate (CC-SLA: answered ≥ 85 % of incoming calls, daily).
 //!
 //! Definitions (each call counts in exactly one of out-of-hours, rejected, or offered):
-//! - **received**: every call that reached us from a trunk peer (it has a record). Call-backs
-//!   agents place (line `outbound`) are counted apart and in no other column.
+//! - **received**: every call that reached us from a trunk peer (it has a record), those turned
+//!   away at the door with 503 included. Call-backs agents place (line `outbound`) are counted
+//!   apart and in no other column.
 //! - **rejected**: refused before the IVR answered (no common codec, no media port).
 //! - **out of hours**: arrived while the center was closed (by its calendar at arrival).
-//! - **offered**: arrived in hours and answered by the IVR, **including** callers turned away
-//!   with the all-lines-busy message (or the queue giving up): turning callers away must not
-//!   raise the rate.
+//! - **offered**: arrived in hours and not rejected, **including** callers turned away with the
+//!   all-lines-busy message (or the queue giving up) and those turned away at the door with 503
+//!   (**shed**: the records could not keep up, or the service was stopping): turning callers
+//!   away must not raise the rate.
 //! - **answered**: offered calls an agent answered.
 //! - **abandoned**: offered calls whose caller hung up (while it rang, in the IVR or in the
 //!   queue: ringing counts with the IVR); those who
@@ -17,8 +19,7 @@
 
 use serde::Serialize;
 
-use crate::cdr;
-use crate::store::calls::CallRecord;
+use crate::journal::{AbandonPlace, CallRecord, Line, Step};
 
 /// The contract's target.
 pub const TARGET: f64 = 0.85;
@@ -32,6 +33,8 @@ pub struct DailyReport {
     pub offered: u32,
     pub answered: u32,
     pub busy: u32,
+    /// Turned away at the door with 503 (journal behind, overload, shutting down).
+    pub shed: u32,
     pub abandoned_in_ivr: u32,
     pub abandoned_in_queue: u32,
     pub short_abandons: u32,
@@ -58,6 +61,7 @@ pub fn daily_report(date: &str, calls: &[CallRecord], short_abandon_seconds: u32
         answered: 0,
         call_backs: 0,
         busy: 0,
+        shed: 0,
         abandoned_in_ivr: 0,
         abandoned_in_queue: 0,
         short_abandons: 0,
@@ -69,34 +73,37 @@ pub fn daily_report(date: &str, calls: &[CallRecord], short_abandon_seconds: u32
         by_line: Default::default(),
     };
     for call in calls {
-        if call.line == cdr::OUTBOUND_LINE {
+        if call.line == Line::Outbound {
             report.call_backs += 1;
             continue;
         }
         report.received += 1;
-        *report.by_line.entry(call.line.clone()).or_default() += 1;
-        let has = |kind: &str| call.events.iter().any(|e| e.kind == kind);
-        let first = |kind: &str| call.events.iter().find(|e| e.kind == kind);
+        *report.by_line.entry(call.line.as_str().to_string()).or_default() += 1;
         if !call.in_hours {
             report.out_of_hours += 1;
             continue;
         }
-        if has(cdr::REJECTED) {
+        if call.has(|s| matches!(s, Step::Rejected { .. })) {
             report.rejected += 1;
             continue;
         }
         report.offered += 1;
-        if has(cdr::AGENT_ANSWERED) {
+        if call.has(|s| matches!(s, Step::AgentAnswered { .. })) {
             report.answered += 1;
-        } else if has(cdr::BUSY) || has(cdr::QUEUE_TIMEOUT) {
+        } else if call.has(|s| matches!(s, Step::Shed { .. })) {
+            report.shed += 1;
+        } else if call.has(|s| matches!(s, Step::Busy | Step::QueueTimeout)) {
             report.busy += 1;
-        } else if let Some(abandon) = first(cdr::ABANDONED) {
-            if abandon.detail == "queue" {
-                report.abandoned_in_queue += 1;
-            } else {
-                report.abandoned_in_ivr += 1;
+        } else if let Some(abandon) = call.first(|s| matches!(s, Step::Abandoned { .. })) {
+            match abandon.step {
+                Step::Abandoned {
+                    place: AbandonPlace::Queue,
+                } => report.abandoned_in_queue += 1,
+                _ => report.abandoned_in_ivr += 1,
             }
-            let answered_at = first(cdr::IVR_ANSWERED).map_or(0, |e| e.offset_ms);
+            let answered_at = call
+                .first(|s| matches!(s, Step::IvrAnswered { .. }))
+                .map_or(0, |s| s.offset_ms);
             if abandon.offset_ms - answered_at < i64::from(short_abandon_seconds) * 1000 {
                 report.short_abandons += 1;
             }
@@ -135,6 +142,7 @@ impl DailyReport {
              offered (in hours)      {}\n\
              answered by an agent    {}\n\
              turned away (busy)      {}\n\
+             turned away (503)       {}\n\
              abandoned in the IVR    {}\n\
              abandoned in the queue  {}\n\
              of which short (< {} s)  {}\n\
@@ -153,6 +161,7 @@ impl DailyReport {
             self.offered,
             self.answered,
             self.busy,
+            self.shed,
             self.abandoned_in_ivr,
             self.abandoned_in_queue,
             self.short_abandon_seconds,
@@ -166,89 +175,115 @@ impl DailyReport {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::calls::CallEvent;
+    use crate::journal::{Codec, ShedReason, TimedStep};
 
-    fn call(in_hours: bool, steps: &[(&str, &str, i64)]) -> CallRecord {
+    fn call(in_hours: bool, steps: &[(Step, i64)]) -> CallRecord {
         CallRecord {
             id: "c".into(),
             arrived_at: "2026-04-06T01:00:00Z".into(),
             in_hours,
-            line: "toll-free".into(),
-            events: steps
+            line: Line::TollFree,
+            steps: steps
                 .iter()
-                .map(|(kind, detail, offset_ms)| CallEvent {
-                    call_id: "c".into(),
+                .map(|(step, offset_ms)| TimedStep {
                     at: String::new(),
                     offset_ms: *offset_ms,
-                    kind: kind.to_string(),
-                    detail: detail.to_string(),
+                    step: step.clone(),
                 })
                 .collect(),
         }
     }
 
+    fn answered() -> Step {
+        Step::IvrAnswered { codec: Codec::Ulaw }
+    }
+
     #[test]
-    fn busy_calls_count_as_offered_and_out_of_hours_calls_do_not() {
+    fn busy_and_shed_calls_count_as_offered_and_out_of_hours_calls_do_not() {
         let calls = vec![
             call(
                 false,
                 &[
-                    (cdr::ARRIVED, "", 0),
-                    (cdr::IVR_ANSWERED, "", 10),
-                    (cdr::CLOSED, "x", 9000),
+                    (Step::Arrived, 0),
+                    (answered(), 10),
+                    (
+                        Step::Closed {
+                            reason: "x".into(),
+                            next_opening: None,
+                        },
+                        9000,
+                    ),
+                ],
+            ),
+            call(true, &[(Step::Arrived, 0), (answered(), 10), (Step::Busy, 9000)]),
+            call(
+                true,
+                &[
+                    (Step::Arrived, 0),
+                    (answered(), 10),
+                    (Step::AgentAnswered { agent: "tanaka".into() }, 30_000),
                 ],
             ),
             call(
                 true,
                 &[
-                    (cdr::ARRIVED, "", 0),
-                    (cdr::IVR_ANSWERED, "", 10),
-                    (cdr::BUSY, "", 9000),
+                    (Step::Arrived, 0),
+                    (answered(), 10),
+                    (
+                        Step::Enqueued {
+                            queue: "general".into(),
+                        },
+                        9000,
+                    ),
+                    (
+                        Step::Abandoned {
+                            place: AbandonPlace::Queue,
+                        },
+                        60_000,
+                    ),
                 ],
             ),
             call(
                 true,
                 &[
-                    (cdr::ARRIVED, "", 0),
-                    (cdr::IVR_ANSWERED, "", 10),
-                    (cdr::AGENT_ANSWERED, "", 30_000),
+                    (Step::Arrived, 0),
+                    (answered(), 10),
+                    (
+                        Step::Abandoned {
+                            place: AbandonPlace::Ivr,
+                        },
+                        2_000,
+                    ),
                 ],
             ),
+            call(true, &[(Step::Arrived, 0), (Step::Rejected { code: 488 }, 5)]),
             call(
                 true,
-                &[
-                    (cdr::ARRIVED, "", 0),
-                    (cdr::IVR_ANSWERED, "", 10),
-                    (cdr::ENQUEUED, "general", 9000),
-                    (cdr::ABANDONED, "queue", 60_000),
-                ],
+                &[(
+                    Step::Shed {
+                        why: ShedReason::Journal,
+                    },
+                    0,
+                )],
             ),
-            call(
-                true,
-                &[
-                    (cdr::ARRIVED, "", 0),
-                    (cdr::IVR_ANSWERED, "", 10),
-                    (cdr::ABANDONED, "ivr", 2_000),
-                ],
-            ),
-            call(true, &[(cdr::ARRIVED, "", 0), (cdr::REJECTED, "488", 5)]),
         ];
         let r = daily_report("2026-04-06", &calls, 5);
-        assert_eq!((r.received, r.out_of_hours, r.rejected, r.offered), (6, 1, 1, 4));
+        assert_eq!((r.received, r.out_of_hours, r.rejected, r.offered), (7, 1, 1, 5));
         assert_eq!(
             (
                 r.answered,
                 r.busy,
+                r.shed,
                 r.abandoned_in_queue,
                 r.abandoned_in_ivr,
                 r.short_abandons
             ),
-            (1, 1, 1, 1, 1)
+            (1, 1, 1, 1, 1, 1)
         );
-        assert_eq!(r.answer_rate, Some(0.25));
+        assert_eq!(r.answer_rate, Some(0.2));
         assert_eq!(r.meets_target, Some(false));
         assert!(
-            r.to_text().contains("25.0 % (1 of 4) — target 85 %: NOT met"),
+            r.to_text().contains("20.0 % (1 of 5) — target 85 %: NOT met"),
             "{}",
             r.to_text()
         );

@@ -1,14 +1,10 @@
-//! `tsunagu serve`: loads and checks everything (calendars, prompts, flows), then runs the
-//! SIP edge, the calls, the ACD, the media pacer, the recorder and the HTTP endpoint (with the
-//! softphone and the live floor) until told to stop.
+//! `tsunagu serve`: loads and checks everything (calendars, prompts, flows), assembles the
+//! center (the journal, the ACD, the calls' shared parts), then runs the SIP edge, the calls
+//! and the HTTP side (`web::app`) until told to stop.
 //!
 //! - [`loading`]: calendars, prompts and flows from their folders (and the database).
-//! - [`http`]: `/healthz` and `/metrics`.
-//! - [`login`]: staff login sessions (`/api/login`, `/api/me`, `/api/logout`).
 
-pub mod http;
 pub mod loading;
-pub mod login;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,18 +18,19 @@ use crate::acd::route::Policy;
 use crate::acd::service::Acd;
 use crate::auth::sessions::Sessions;
 use crate::call::capacity::Capacity;
-use crate::call::recorder::Recorder;
-use crate::call::{CallServices, CallSettings, accept_calls};
+use crate::call::{CallParts, CallServices, CallSettings, accept_calls};
 use crate::config::Config;
 use crate::lang::Lang;
+use crate::media::agent_legs::AgentLegs;
 use crate::media::pacer::Pacer;
 use crate::media::rtp_session::PortRange;
+use crate::media::webrtc_leg::WebRtcSettings;
 use crate::outbound::dialplan::DialPlan;
-use crate::sip::dialer::DialerSettings;
-use crate::sip::{PeerAllowList, SipEdge, SipSettings};
-use crate::softphone::audio::WebRtcSettings;
-use crate::softphone::{self, SoftphoneState};
+use crate::sip::dialer::{Dialer, DialerSettings};
+use crate::sip::{Admission, PeerAllowList, SipEdge, SipSettings, SipStats};
 use crate::store::Store;
+use crate::store::journal::{Journal, JournalLimits};
+use crate::web::{self, AppState, SoftphoneSettings};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
@@ -52,20 +49,20 @@ pub enum ServeError {
     },
 }
 
-/// A running center.
-pub struct Running {
-    pub sip: SipEdge,
-    pub http_addr: std::net::SocketAddr,
-    pub services: Arc<CallServices>,
+/// A center assembled but not yet listening: its database, journal, ACD and the calls' shared
+/// parts. Tests drive its HTTP side with `web::app(center.app_state(..))` and no server.
+pub struct Center {
+    pub config: Config,
     pub store: Store,
-    calls: TaskTracker,
-    grace: Duration,
-    config: Config,
+    pub acd: Acd,
+    pub services: Arc<CallServices>,
+    pub sessions: Arc<Sessions>,
+    dial_plan: Arc<DialPlan>,
+    webrtc: WebRtcSettings,
 }
 
-pub async fn start(config: Config) -> Result<Running, ServeError> {
-    let peers = PeerAllowList::parse(&config.sip.trunk_peers)
-        .map_err(|e| ServeError::Config(format!("sip.trunk_peers: {e}")))?;
+/// Loads, checks and assembles everything `config` names.
+pub async fn assemble(config: Config) -> Result<Center, ServeError> {
     let rtp_peers = match config.media.rtp_peers.is_empty() {
         true => None,
         false => Some(
@@ -99,6 +96,11 @@ pub async fn start(config: Config) -> Result<Running, ServeError> {
             "media.rtp_ports: {first_port}-{last_port} is not a range of ports"
         )));
     }
+    let journal_limits = JournalLimits {
+        behind_rows: config.journal.behind_rows.max(1),
+        max_rows: config.journal.max_rows.max(config.journal.behind_rows.max(1)),
+        batch_rows: config.journal.batch_rows.max(1),
+    };
     if config.paths.database_url.is_none() {
         std::fs::create_dir_all(&config.paths.data_dir).map_err(|e| {
             ServeError::Config(format!(
@@ -145,10 +147,11 @@ pub async fn start(config: Config) -> Result<Running, ServeError> {
             0 => None,
             seconds => Some(Duration::from_secs(seconds)),
         },
+        hold_prompt: config.outbound.hold_prompt.clone(),
     };
     let agents = &config.agents;
     let secs = Duration::from_secs;
-    let recorder = Recorder::start(store.clone());
+    let journal = Journal::start(store.clone(), journal_limits);
     let acd = Acd::start(
         DeskSettings {
             offer_timeout: secs(agents.offer_timeout_seconds.max(1)),
@@ -160,19 +163,75 @@ pub async fn start(config: Config) -> Result<Running, ServeError> {
             },
             initial_handle_time: secs(agents.initial_handle_seconds.max(1)),
         },
-        recorder.clone(),
+        journal.clone(),
     );
-    let services = Arc::new(CallServices::new(
+    let services = Arc::new(CallServices::new(CallParts {
         settings,
-        Arc::new(calendars),
-        Arc::new(prompts),
+        calendars: Arc::new(calendars),
+        prompts: Arc::new(prompts),
         flow,
-        Pacer::start(),
-        PortRange::new(first_port..=last_port),
-        Capacity::new(config.center.max_lines, config.center.max_queue),
-        recorder,
-        acd.clone(),
-    ));
+        pacer: Pacer::start(),
+        ports: PortRange::new(first_port..=last_port),
+        capacity: Capacity::new(config.center.max_lines, config.center.max_queue),
+        journal,
+        acd: acd.clone(),
+        agent_legs: Arc::new(AgentLegs::default()),
+    }));
+    let webrtc = WebRtcSettings {
+        ip: config.softphone.ip,
+        public_ip: config.softphone.public_ip,
+        ports: Arc::new(PortRange::new(softphone_first..=softphone_last)),
+    };
+    Ok(Center {
+        config,
+        store,
+        acd,
+        services,
+        sessions: Arc::default(),
+        dial_plan: Arc::new(dial_plan),
+        webrtc,
+    })
+}
+
+impl Center {
+    /// The HTTP side's state, with the SIP edge's counters and, when call-backs are set up,
+    /// the dialer.
+    pub fn app_state(&self, sip: Arc<SipStats>, dialer: Option<Dialer>) -> AppState {
+        AppState {
+            store: self.store.clone(),
+            sessions: Arc::clone(&self.sessions),
+            throttle: Arc::default(),
+            acd: self.acd.clone(),
+            calls: Arc::clone(&self.services),
+            sip,
+            softphone: SoftphoneSettings {
+                webrtc: self.webrtc.clone(),
+                categories: self.config.agents.categories.clone().into(),
+                dial_plan: Arc::clone(&self.dial_plan),
+                dialer,
+            },
+            short_abandon_seconds: self.config.center.short_abandon_seconds,
+            secure_cookie: self.config.http.secure_cookie,
+        }
+    }
+}
+
+/// A running center.
+pub struct Running {
+    pub sip: SipEdge,
+    pub http_addr: std::net::SocketAddr,
+    pub services: Arc<CallServices>,
+    pub store: Store,
+    calls: TaskTracker,
+    grace: Duration,
+    config: Config,
+}
+
+pub async fn start(config: Config) -> Result<Running, ServeError> {
+    let peers = PeerAllowList::parse(&config.sip.trunk_peers)
+        .map_err(|e| ServeError::Config(format!("sip.trunk_peers: {e}")))?;
+    let center = assemble(config).await?;
+    let config = &center.config;
     let (calls_tx, calls_rx) = mpsc::channel(256);
     let sip = SipEdge::start(
         SipSettings {
@@ -181,10 +240,11 @@ pub async fn start(config: Config) -> Result<Running, ServeError> {
             auth: config.sip.auth.clone(),
         },
         calls_tx,
+        Arc::clone(&center.services) as Arc<dyn Admission>,
     )
     .await?;
     let calls = TaskTracker::new();
-    tokio::spawn(accept_calls(Arc::clone(&services), calls_rx, calls.clone()));
+    tokio::spawn(accept_calls(Arc::clone(&center.services), calls_rx, calls.clone()));
 
     let listener = tokio::net::TcpListener::bind(config.http.listen)
         .await
@@ -196,37 +256,13 @@ pub async fn start(config: Config) -> Result<Running, ServeError> {
         addr: config.http.listen,
         source,
     })?;
-    let sessions: Arc<Sessions> = Arc::default();
-    let app = http::app(http::HttpState {
-        calls: Arc::clone(&services),
-        sip: Arc::clone(&sip.stats),
-    })
-    .merge(login::routes(login::LoginState {
-        store: store.clone(),
-        sessions: Arc::clone(&sessions),
-        throttle: Arc::default(),
-        secure_cookie: config.http.secure_cookie,
-    }))
-    .merge(softphone::routes(SoftphoneState {
-        sessions,
-        store: store.clone(),
-        acd,
-        webrtc: WebRtcSettings {
-            ip: config.softphone.ip,
-            public_ip: config.softphone.public_ip,
-            ports: Arc::new(PortRange::new(softphone_first..=softphone_last)),
-        },
-        categories: config.agents.categories.clone().into(),
-        short_abandon_seconds: config.center.short_abandon_seconds,
-        calls: Arc::clone(&services),
-        dialer: config.outbound.trunk.map(|trunk| {
-            sip.dialer(DialerSettings {
-                trunk,
-                caller_id: config.outbound.caller_id.clone(),
-            })
-        }),
-        dial_plan: Arc::new(dial_plan),
-    }));
+    let dialer = config.outbound.trunk.map(|trunk| {
+        sip.dialer(DialerSettings {
+            trunk,
+            caller_id: config.outbound.caller_id.clone(),
+        })
+    });
+    let app = web::app(center.app_state(Arc::clone(&sip.stats), dialer));
     tokio::spawn(async move {
         let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
         if let Err(e) = axum::serve(listener, app).await {
@@ -238,11 +274,11 @@ pub async fn start(config: Config) -> Result<Running, ServeError> {
     Ok(Running {
         sip,
         http_addr,
-        services,
-        store,
+        services: Arc::clone(&center.services),
+        store: center.store.clone(),
         calls,
         grace,
-        config,
+        config: center.config,
     })
 }
 
@@ -289,7 +325,7 @@ impl Running {
     /// Stops taking calls (new INVITEs get 503), lets the calls in progress finish for up to
     /// the grace period, then stops the endpoint and writes what is left of the records.
     pub async fn shutdown(self) {
-        self.sip.drain();
+        self.services.drain();
         self.calls.close();
         let in_progress = self.services.capacity.lines_in_use();
         info!(
@@ -304,7 +340,7 @@ impl Running {
             );
         }
         self.sip.shutdown();
-        self.services.recorder.flush().await;
+        self.services.journal.flush().await;
         self.store.close().await;
     }
 }

@@ -13,6 +13,7 @@ use rsipstack::transport::SipAddr;
 use tokio::sync::mpsc;
 
 use super::leg::{CallLeg, LegEvent, map_dialog_states};
+use crate::pii::{PhoneNumber, scrub};
 
 /// Where call-backs go and who they come from.
 #[derive(Debug, Clone)]
@@ -25,6 +26,7 @@ pub struct DialerSettings {
 
 #[derive(Debug, thiserror::Error)]
 pub enum DialError {
+    /// The stack's error, with anything like a number masked (it may quote the URI).
     #[error("the call could not be placed: {0}")]
     Stack(String),
     #[error("the other side answered {code}")]
@@ -51,8 +53,9 @@ pub struct Dialer {
 
 impl Dialer {
     /// Sends the INVITE and waits for the final answer.
-    pub async fn invite(&self, number: &str, offer_sdp: String) -> Result<OutboundLeg, DialError> {
-        let stack = |e: &dyn std::fmt::Display| DialError::Stack(e.to_string());
+    pub async fn invite(&self, number: &PhoneNumber, offer_sdp: String) -> Result<OutboundLeg, DialError> {
+        let number = number.expose();
+        let stack = |e: &dyn std::fmt::Display| DialError::Stack(scrub(&e.to_string()).into_owned());
         let uri = |text: String| rsipstack::sip::Uri::try_from(text.as_str()).map_err(|e| stack(&e));
         let option = InviteOption {
             caller: uri(format!("sip:{}@{}", self.settings.caller_id, self.local))?,

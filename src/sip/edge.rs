@@ -1,10 +1,12 @@
 //! The SIP endpoint on UDP and TCP: what comes in is checked at our edge (trunk peer,
 //! version, Request-URI scheme, CSeq, Contact), answered when it is not a call (OPTIONS, 403,
 //! 400, 405, 481, 505), and handed to the application as an [`InboundCall`] when it is one.
+//! Before an INVITE becomes a call the application's [`Admission`] may turn it away with 503
+//! and Retry-After; every INVITE turned away is reported back to it, so that it has a record.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use rsipstack::EndpointBuilder;
 use rsipstack::dialog::dialog::Dialog;
@@ -24,6 +26,8 @@ use super::leg::{CallLeg, InboundCall, map_dialog_states};
 use super::peers::PeerAllowList;
 use super::sdp::{SdpError, parse_offer};
 use super::udp_guard::{DatagramStats, GuardedUdpSocket};
+use crate::journal::ShedReason;
+use crate::pii::PhoneNumber;
 
 const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE";
 
@@ -53,6 +57,30 @@ pub struct SipSettings {
     pub auth: Option<TrunkCredentials>,
 }
 
+/// The application's say on new calls, asked for every INVITE before it becomes a call.
+pub trait Admission: Send + Sync {
+    /// `Some` turns the INVITE away with 503 and this Retry-After (in seconds).
+    fn refuse(&self) -> Option<(ShedReason, u32)>;
+
+    /// An INVITE that was turned away (by `refuse`, or because the call channel was full), for
+    /// the call's record. Must not block.
+    fn turned_away(&self, call: TurnedAway);
+}
+
+/// What is known of an INVITE turned away at the door.
+#[derive(Debug, Clone)]
+pub struct TurnedAway {
+    pub sip_call_id: String,
+    pub caller: PhoneNumber,
+    pub dialed: PhoneNumber,
+    pub peer: SocketAddr,
+    pub transport: &'static str,
+    pub why: ShedReason,
+}
+
+/// How long a carrier should wait before offering a call again when the call tasks were full.
+const OVERLOAD_RETRY_AFTER: u32 = 5;
+
 /// A running SIP endpoint. Dropping it does not stop it: call [`SipEdge::shutdown`].
 pub struct SipEdge {
     pub udp_addr: SocketAddr,
@@ -60,13 +88,17 @@ pub struct SipEdge {
     pub tcp_addr: SocketAddr,
     pub stats: Arc<SipStats>,
     token: CancellationToken,
-    draining: Arc<AtomicBool>,
 }
 
 impl SipEdge {
     /// Binds UDP and TCP on `settings.listen` (port 0: a free port, the same for both) and
-    /// starts serving. New calls arrive on `calls`; when that channel is full, INVITEs get 503.
-    pub async fn start(settings: SipSettings, calls: mpsc::Sender<InboundCall>) -> Result<SipEdge, SipError> {
+    /// starts serving. New calls arrive on `calls` when `admission` takes them; when that
+    /// channel is full, INVITEs get 503 too.
+    pub async fn start(
+        settings: SipSettings,
+        calls: mpsc::Sender<InboundCall>,
+        admission: Arc<dyn Admission>,
+    ) -> Result<SipEdge, SipError> {
         let token = CancellationToken::new();
         let stats = Arc::new(SipStats::default());
         let (socket, udp_addr) = bind_udp_and_tcp_port(settings.listen).await?;
@@ -102,14 +134,13 @@ impl SipEdge {
                 warn!(error = %e, "the SIP endpoint stopped");
             }
         });
-        let draining = Arc::new(AtomicBool::new(false));
         let edge = Edge {
             layer: Arc::clone(&layer),
             peers: settings.peers,
             stats: Arc::clone(&stats),
             calls,
             tcp_addr,
-            draining: Arc::clone(&draining),
+            admission,
             auth: settings.auth,
             nonces: Nonces::default(),
         };
@@ -121,7 +152,6 @@ impl SipEdge {
             tcp_addr,
             stats,
             token,
-            draining,
         })
     }
 
@@ -132,12 +162,6 @@ impl SipEdge {
             local: self.udp_addr,
             settings,
         }
-    }
-
-    /// Stops taking new calls (they get 503 so the carrier tries another route); calls in
-    /// progress go on.
-    pub fn drain(&self) {
-        self.draining.store(true, Ordering::Relaxed);
     }
 
     /// Stops the endpoint: no more requests are read; calls in progress lose their signalling.
@@ -152,7 +176,7 @@ struct Edge {
     stats: Arc<SipStats>,
     calls: mpsc::Sender<InboundCall>,
     tcp_addr: SocketAddr,
-    draining: Arc<AtomicBool>,
+    admission: Arc<dyn Admission>,
     auth: Option<TrunkCredentials>,
     nonces: Nonces,
 }
@@ -243,28 +267,49 @@ impl Edge {
 
     async fn invite(&self, mut tx: Transaction, peer: SocketAddr) {
         self.stats.invites.fetch_add(1, Ordering::Relaxed);
-        if self.draining.load(Ordering::Relaxed) {
-            info!(peer = %peer, "shutting down: new call refused with 503");
-            reply_and_drain(
-                tx,
-                StatusCode::ServiceUnavailable,
-                vec![Header::RetryAfter("60".into())],
-            )
-            .await;
-            return;
-        }
         let request = &tx.original;
         let sip_call_id = request
             .call_id_header()
             .map(|c| c.value().to_string())
             .unwrap_or_default();
-        let caller = request
-            .from_header()
-            .ok()
-            .and_then(|f| f.uri().ok())
-            .and_then(|u| u.user().map(str::to_string))
-            .unwrap_or_default();
-        let dialed = request.uri.user().map(str::to_string).unwrap_or_default();
+        let caller = PhoneNumber::from(
+            request
+                .from_header()
+                .ok()
+                .and_then(|f| f.uri().ok())
+                .and_then(|u| u.user().map(str::to_string))
+                .unwrap_or_default(),
+        );
+        let dialed = PhoneNumber::from(request.uri.user().map(str::to_string).unwrap_or_default());
+        let transport = match tx.connection.as_ref().map(|c| c.get_addr().r#type) {
+            Some(Some(rsipstack::sip::transport::Transport::Tcp)) => "tcp",
+            _ => "udp",
+        };
+        let turned_away = |why| TurnedAway {
+            sip_call_id: sip_call_id.clone(),
+            caller: caller.clone(),
+            dialed: dialed.clone(),
+            peer,
+            transport,
+            why,
+        };
+        // The edge is the only sender on `calls`: room now is room at the send below.
+        let refusal = self
+            .admission
+            .refuse()
+            .or_else(|| (self.calls.capacity() == 0).then_some((ShedReason::Overload, OVERLOAD_RETRY_AFTER)));
+        if let Some((why, retry_after)) = refusal {
+            info!(peer = %peer, %why, "new call turned away with 503");
+            self.admission.turned_away(turned_away(why));
+            reply_and_drain(
+                tx,
+                StatusCode::ServiceUnavailable,
+                vec![Header::RetryAfter(retry_after.to_string().into())],
+            )
+            .await;
+            return;
+        }
+        let refused_while_closing = turned_away(ShedReason::Draining);
         let session_expires = request
             .session_expires_header()
             .filter(|_| request.header_contains_token("Supported", "timer"))
@@ -273,10 +318,6 @@ impl Edge {
             Err(SdpError::NoAudio)
         } else {
             parse_offer(&request.body)
-        };
-        let transport = match tx.connection.as_ref().map(|c| c.get_addr().r#type) {
-            Some(Some(rsipstack::sip::transport::Transport::Tcp)) => "tcp",
-            _ => "udp",
         };
         let contact = if transport == "tcp" {
             rsipstack::sip::Uri::try_from(format!("sip:tsunagu@{};transport=tcp", self.tcp_addr).as_str()).ok()
@@ -324,7 +365,9 @@ impl Edge {
                 });
             }
             Err(_) => {
-                warn!(peer = %peer, "no capacity to take a call: 503");
+                // The calls' side is gone: the service is stopping.
+                info!(peer = %peer, "the service is stopping: 503");
+                self.admission.turned_away(refused_while_closing);
                 let _ = dialog.reject(Some(StatusCode::ServiceUnavailable), None);
                 self.layer.remove_dialog(&dialog.id());
                 let mut dialog = Dialog::Invite(dialog);

@@ -14,15 +14,16 @@ use tokio::sync::mpsc;
 
 use super::sdp::{Offer, SdpError, parse_offer};
 use crate::media::dtmf::{Digit, digit_from_info};
+use crate::pii::PhoneNumber;
 
 /// A new call from the trunk, not yet answered.
 pub struct InboundCall {
     /// The SIP Call-ID (for correlating with the carrier; not personal data).
     pub sip_call_id: String,
-    /// The caller's number as the carrier gave it. Personal data: stored, never logged.
-    pub caller: String,
+    /// The caller's number as the carrier gave it.
+    pub caller: PhoneNumber,
     /// The number dialed (Request-URI user part).
-    pub dialed: String,
+    pub dialed: PhoneNumber,
     /// The trunk peer the INVITE came from.
     pub peer: SocketAddr,
     pub transport: &'static str,

@@ -22,6 +22,6 @@ pub mod raw;
 pub mod sdp;
 pub mod udp_guard;
 
-pub use edge::{SipEdge, SipError, SipSettings, SipStats};
+pub use edge::{Admission, SipEdge, SipError, SipSettings, SipStats, TurnedAway};
 pub use leg::{CallLeg, EndReason, InboundCall, LegEvent, OfferReply};
 pub use peers::PeerAllowList;

@@ -1,82 +1,48 @@
-//! Call detail records: the call row written at the first INVITE, and the append-only steps.
+//! Reading call records back: a day's calls with their steps (for the reports and the floor),
+//! one call with its wrap-ups (for supervisors), and a caller's earlier calls (for the agent
+//! whose phone rings). Rows are decoded by [`Step::decode`] only.
+
+use std::collections::HashMap;
 
 use super::{Store, StoreError};
+use crate::journal::{CallRecord, FiledWrapUp, Line, Step, TimedStep, WrapUp};
+use crate::pii::PhoneNumber;
 
-/// A call as it arrived.
+/// A call with its steps and wrap-ups, for the supervisor's view of one call.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewCall {
-    pub id: String,
-    pub sip_call_id: String,
-    /// RFC 3339, UTC.
-    pub arrived_at: String,
-    /// The Tokyo date the call belongs to (YYYY-MM-DD).
-    pub service_date: String,
-    /// Whether the center was open when the call arrived.
-    pub in_hours: bool,
-    /// The caller's number: personal data, kept for call-backs and the caller's history.
-    pub caller: String,
-    pub dialed: String,
-    /// `toll-free`, `fallback` or `other` (CC-LINE).
-    pub line: String,
-    pub trunk_peer: String,
-    pub transport: String,
-}
-
-/// One step of a call.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CallEvent {
-    pub call_id: String,
-    /// RFC 3339, UTC.
-    pub at: String,
-    /// Milliseconds since the call arrived.
-    pub offset_ms: i64,
-    pub kind: String,
-    pub detail: String,
-}
-
-/// A call with its steps, as reports read them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CallRecord {
+pub struct CallDetail {
     pub id: String,
     pub arrived_at: String,
+    pub caller: PhoneNumber,
+    pub line: Line,
     pub in_hours: bool,
-    pub line: String,
-    pub events: Vec<CallEvent>,
+    pub steps: Vec<TimedStep>,
+    pub wrap_ups: Vec<FiledWrapUp>,
+}
+
+/// An earlier call of the same caller, as the ringing screen shows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct EarlierCall {
+    pub arrived_at: String,
+    pub answered: bool,
+    pub category: Option<String>,
+}
+
+fn line(text: &str) -> Line {
+    Line::parse(text).unwrap_or(Line::Other)
+}
+
+type StepColumns = (String, String, i64, String, String);
+
+fn timed((_, at, offset_ms, kind, detail): StepColumns) -> TimedStep {
+    TimedStep {
+        step: Step::decode(&kind, &detail),
+        at,
+        offset_ms,
+    }
 }
 
 impl Store {
-    pub async fn insert_call(&self, call: &NewCall) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO calls (id, sip_call_id, arrived_at, service_date, in_hours, caller, dialed, line, trunk_peer, transport) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(&call.id)
-        .bind(&call.sip_call_id)
-        .bind(&call.arrived_at)
-        .bind(&call.service_date)
-        .bind(i64::from(call.in_hours))
-        .bind(&call.caller)
-        .bind(&call.dialed)
-        .bind(&call.line)
-        .bind(&call.trunk_peer)
-        .bind(&call.transport)
-        .execute(self.pool())
-        .await?;
-        Ok(())
-    }
-
-    pub async fn append_call_event(&self, event: &CallEvent) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO call_events (call_id, at, offset_ms, kind, detail) VALUES ($1, $2, $3, $4, $5)")
-            .bind(&event.call_id)
-            .bind(&event.at)
-            .bind(event.offset_ms)
-            .bind(&event.kind)
-            .bind(&event.detail)
-            .execute(self.pool())
-            .await?;
-        Ok(())
-    }
-
     /// The calls of one Tokyo date with their steps, in arrival order.
     pub async fn calls_of_day(&self, service_date: &str) -> Result<Vec<CallRecord>, StoreError> {
         let calls: Vec<(String, String, i64, String)> = sqlx::query_as(
@@ -85,7 +51,7 @@ impl Store {
         .bind(service_date)
         .fetch_all(self.pool())
         .await?;
-        let events: Vec<(String, String, i64, String, String)> = sqlx::query_as(
+        let steps: Vec<StepColumns> = sqlx::query_as(
             "SELECT e.call_id, e.at, e.offset_ms, e.kind, e.detail FROM call_events e JOIN calls c ON c.id = e.call_id \
              WHERE c.service_date = $1 ORDER BY e.id",
         )
@@ -94,27 +60,113 @@ impl Store {
         .await?;
         let mut records: Vec<CallRecord> = calls
             .into_iter()
-            .map(|(id, arrived_at, in_hours, line)| CallRecord {
+            .map(|(id, arrived_at, in_hours, line_name)| CallRecord {
                 id,
                 arrived_at,
                 in_hours: in_hours != 0,
-                line,
-                events: Vec::new(),
+                line: line(&line_name),
+                steps: Vec::new(),
             })
             .collect();
-        let index: std::collections::HashMap<String, usize> =
-            records.iter().enumerate().map(|(i, r)| (r.id.clone(), i)).collect();
-        for (call_id, at, offset_ms, kind, detail) in events {
-            if let Some(&i) = index.get(&call_id) {
-                records[i].events.push(CallEvent {
-                    call_id,
-                    at,
-                    offset_ms,
-                    kind,
-                    detail,
-                });
+        let index: HashMap<String, usize> = records.iter().enumerate().map(|(i, r)| (r.id.clone(), i)).collect();
+        for columns in steps {
+            if let Some(&i) = index.get(&columns.0) {
+                records[i].steps.push(timed(columns));
             }
         }
         Ok(records)
+    }
+
+    /// One call with its steps and wrap-ups.
+    pub async fn call_detail(&self, id: &str) -> Result<Option<CallDetail>, StoreError> {
+        let call: Option<(String, String, String, String, i64)> =
+            sqlx::query_as("SELECT id, arrived_at, caller, line, in_hours FROM calls WHERE id = $1")
+                .bind(id)
+                .fetch_optional(self.pool())
+                .await?;
+        let Some((id, arrived_at, caller, line_name, in_hours)) = call else {
+            return Ok(None);
+        };
+        let steps: Vec<StepColumns> = sqlx::query_as(
+            "SELECT call_id, at, offset_ms, kind, detail FROM call_events WHERE call_id = $1 ORDER BY id",
+        )
+        .bind(&id)
+        .fetch_all(self.pool())
+        .await?;
+        let wrap_ups = self.wrap_ups_of(&id).await?;
+        Ok(Some(CallDetail {
+            id,
+            arrived_at,
+            caller: PhoneNumber::from(caller),
+            line: line(&line_name),
+            in_hours: in_hours != 0,
+            steps: steps.into_iter().map(timed).collect(),
+            wrap_ups,
+        }))
+    }
+
+    /// The wrap-ups filed for a call, oldest first.
+    pub async fn wrap_ups_of(&self, call: &str) -> Result<Vec<FiledWrapUp>, StoreError> {
+        type Columns = (String, String, String, i64, String, i64, String);
+        let rows: Vec<Columns> = sqlx::query_as(
+            "SELECT agent, saved_at, category, escalation, escalation_note, complaint, notes FROM call_wrapups \
+             WHERE call_id = $1 ORDER BY saved_at, agent",
+        )
+        .bind(call)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(agent, saved_at, category, escalation, escalation_note, complaint, notes)| FiledWrapUp {
+                    call: call.to_string(),
+                    agent,
+                    saved_at,
+                    form: WrapUp {
+                        category,
+                        escalation: escalation != 0,
+                        escalation_note,
+                        complaint: complaint != 0,
+                        notes,
+                    },
+                },
+            )
+            .collect())
+    }
+
+    /// The caller's earlier calls, newest first (at most `limit`), without `except` (the call
+    /// ringing now). Whether one was answered is read from its steps.
+    pub async fn earlier_calls(
+        &self,
+        caller: &PhoneNumber,
+        except: &str,
+        limit: i64,
+    ) -> Result<Vec<EarlierCall>, StoreError> {
+        let calls: Vec<(String, String, Option<String>)> = sqlx::query_as(
+            "SELECT c.id, c.arrived_at, (SELECT MIN(w.category) FROM call_wrapups w WHERE w.call_id = c.id) \
+             FROM calls c WHERE c.caller = $1 AND c.id <> $2 ORDER BY c.arrived_at DESC LIMIT $3",
+        )
+        .bind(caller.expose())
+        .bind(except)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        let mut earlier = Vec::with_capacity(calls.len());
+        for (id, arrived_at, category) in calls {
+            let steps: Vec<(String, String)> =
+                sqlx::query_as("SELECT kind, detail FROM call_events WHERE call_id = $1 ORDER BY id")
+                    .bind(&id)
+                    .fetch_all(self.pool())
+                    .await?;
+            let answered = steps
+                .iter()
+                .any(|(kind, detail)| matches!(Step::decode(kind, detail), Step::AgentAnswered { .. }));
+            earlier.push(EarlierCall {
+                arrived_at,
+                answered,
+                category,
+            });
+        }
+        Ok(earlier)
     }
 }

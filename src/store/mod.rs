@@ -5,14 +5,18 @@
 //! The queries are plain SQL over sqlx's `Any` driver with `$N` placeholders, which both
 //! SQLite and PostgreSQL accept, so each query is written once.
 //!
-//! - [`agents`]: the agents' event log, wrap-ups, a caller's earlier calls.
+//! - [`journal`]: the journal writer: calls' records, agents' events and wrap-ups, batched.
+//! - [`batch`]: the SQL that writes one batch of the journal in one transaction.
+//! - [`calls`]: reading call records back (a day's calls, one call, a caller's history).
+//! - [`agents`]: reading the agents' event log.
 //! - [`calendars`]: calendar revisions saved at run time.
-//! - [`calls`]: call detail records and their append-only steps.
 //! - [`users`]: staff accounts and agents' language skills.
 
 pub mod agents;
+pub mod batch;
 pub mod calendars;
 pub mod calls;
+pub mod journal;
 pub mod users;
 
 use std::str::FromStr;
@@ -31,6 +35,39 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("database error: {0}")]
     Query(#[from] sqlx::Error),
+}
+
+impl StoreError {
+    /// Whether the same write would fail again (a constraint, a bug), as opposed to a passing
+    /// failure worth retrying (the database busy, restarting or unreachable).
+    pub fn is_lasting(&self) -> bool {
+        let StoreError::Query(e) = self else {
+            return true;
+        };
+        match e {
+            sqlx::Error::Database(db) => {
+                use sqlx::error::ErrorKind;
+                if !matches!(db.kind(), ErrorKind::Other) {
+                    return true;
+                }
+                let code = db.code().unwrap_or_default();
+                // SQLite: busy, locked, I/O error, disk full. PostgreSQL classes: connection
+                // exception, insufficient resources, operator intervention (a restart),
+                // transaction rollback (deadlock, serialization).
+                let passing = matches!(code.as_ref(), "5" | "6" | "10" | "13" | "261" | "517")
+                    || ["08", "53", "57", "40"].iter().any(|class| code.starts_with(class));
+                !passing
+            }
+            sqlx::Error::PoolClosed
+            | sqlx::Error::ColumnDecode { .. }
+            | sqlx::Error::ColumnNotFound(_)
+            | sqlx::Error::ColumnIndexOutOfBounds { .. }
+            | sqlx::Error::TypeNotFound { .. }
+            | sqlx::Error::Decode(_)
+            | sqlx::Error::Configuration(_) => true,
+            _ => false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -85,7 +85,10 @@ try {
   });
   const ringing = await page.evaluate(() => window.softphone.events.filter((e) => e.type === "ringing").pop());
   const shown = await page.textContent("#ring-caller");
-  emit("ringing", { ringing, shown });
+  // The caller's earlier calls follow the ring in a message of their own.
+  await until((call) => window.softphone.events.some((e) => e.type === "earlier_calls" && e.call === call), ringing.call);
+  const history = await page.textContent("#ring-history");
+  emit("ringing", { ringing, shown, history });
   await page.click("#answer");
   await until(() => window.softphone.state === "on_call");
   emit("connected", { call: ringing.call });

@@ -14,9 +14,9 @@ use rtp::packet::Packet;
 use tokio::net::UdpSocket;
 use tsunagu::calendar;
 use tsunagu::config::Config;
+use tsunagu::journal::CallRecord;
 use tsunagu::report::daily::{DailyReport, daily_report};
 use tsunagu::server::Running;
-use tsunagu::store::calls::CallRecord;
 use webrtc_util::marshal::{Marshal, Unmarshal};
 
 pub fn repo() -> PathBuf {
@@ -149,7 +149,7 @@ impl Center {
 
     /// Today's call records, once the recorder has written everything.
     pub async fn calls_today(&self) -> Vec<CallRecord> {
-        self.running.services.recorder.flush().await;
+        self.running.services.journal.flush().await;
         self.running
             .store
             .calls_of_day(&today_tokyo().to_string())
@@ -179,18 +179,9 @@ impl Center {
     }
 }
 
-/// The kinds of a call's steps, in order.
+/// The steps of a call, in order, as `kind` or `kind:detail`.
 pub fn kinds(call: &CallRecord) -> Vec<String> {
-    call.events
-        .iter()
-        .map(|e| {
-            if e.detail.is_empty() {
-                e.kind.clone()
-            } else {
-                format!("{}:{}", e.kind, e.detail)
-            }
-        })
-        .collect()
+    call.labels()
 }
 
 pub fn free_udp_port() -> u16 {

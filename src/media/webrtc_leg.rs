@@ -3,8 +3,8 @@
 //! and never waits for ICE and DTLS. ICE-lite with host candidates (and a configured public
 //! address for NAT), DTLS-SRTP, PCMU only: the trunk's G.711 goes through as it is.
 //!
-//! What the browser says goes to whatever [`AudioSink`] is set (the bridged call, or nowhere);
-//! [`AgentAudio::send`] sends a 20 ms µ-law frame to the browser.
+//! It is a [`MediaLeg`]: what the browser says goes to the sink the bridge sets (or nowhere),
+//! and `send` sends a 20 ms µ-law frame to the browser.
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -27,7 +27,9 @@ use webrtc::peer_connection::{
     SettingEngineBuilder, register_default_interceptors,
 };
 
-use crate::media::rtp_session::{AudioSink, PortRange};
+use super::g711::Law;
+use super::leg::MediaLeg;
+use super::rtp_session::{AudioSink, PortRange};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AudioError {
@@ -71,15 +73,34 @@ pub struct AudioCounters {
     pub to_browser: AtomicU64,
 }
 
-pub struct AgentAudio {
+pub struct WebRtcLeg {
     pc: Box<dyn PeerConnection>,
     track: Arc<TrackLocalStaticRTP>,
     ssrc: u32,
     /// Sequence number and timestamp of what we send (our own: calls come and go on one track).
     out: Mutex<(u16, u32)>,
-    pub inbound: AudioSink,
+    inbound: AudioSink,
     pub link: watch::Receiver<Link>,
-    pub counters: Arc<AudioCounters>,
+    counters: Arc<AudioCounters>,
+}
+
+#[async_trait::async_trait]
+impl MediaLeg for WebRtcLeg {
+    fn law(&self) -> Law {
+        Law::Ulaw
+    }
+
+    fn set_sink(&self, sink: Option<tokio::sync::mpsc::Sender<Bytes>>) {
+        self.inbound.set(sink);
+    }
+
+    async fn send(&self, frame: Bytes) {
+        self.send_frame(frame).await;
+    }
+
+    fn is_up(&self) -> bool {
+        self.is_connected()
+    }
 }
 
 struct Handler {
@@ -128,9 +149,9 @@ impl PeerConnectionEventHandler for Handler {
     }
 }
 
-impl AgentAudio {
+impl WebRtcLeg {
     /// Answers the browser's offer (sent after its ICE gathering finished, no trickle).
-    pub async fn answer(offer_sdp: String, settings: &WebRtcSettings) -> Result<(Arc<AgentAudio>, String), AudioError> {
+    pub async fn answer(offer_sdp: String, settings: &WebRtcSettings) -> Result<(Arc<WebRtcLeg>, String), AudioError> {
         let offer = RTCSessionDescription::offer(offer_sdp).map_err(|e| AudioError::Offer(e.to_string()))?;
         let mut media = MediaEngine::default();
         let pcmu = RTCRtpCodec {
@@ -212,7 +233,7 @@ impl AgentAudio {
             return Err(AudioError::Gathering);
         };
         info!("softphone audio answered");
-        let audio = AgentAudio {
+        let audio = WebRtcLeg {
             pc: Box::new(pc),
             track,
             ssrc,
@@ -225,7 +246,7 @@ impl AgentAudio {
     }
 
     /// Sends one 20 ms frame of µ-law to the browser.
-    pub async fn send(&self, payload: Bytes) {
+    async fn send_frame(&self, payload: Bytes) {
         let (sequence_number, timestamp) = {
             let mut out = self.out.lock().await;
             let now = *out;
@@ -253,6 +274,11 @@ impl AgentAudio {
 
     pub fn is_connected(&self) -> bool {
         *self.link.borrow() == Link::Connected
+    }
+
+    /// What the browser has sent and been sent.
+    pub fn counters(&self) -> &AudioCounters {
+        &self.counters
     }
 
     pub async fn close(&self) {

@@ -1,5 +1,6 @@
 //! The softphone's WebSocket protocol (`GET /api/agent/ws`): JSON text messages, one object
-//! each, with a `type`. The page (`assets/agent.html`) is its one client; README.md documents it.
+//! each, with a `type`; fixed names (states, reasons, languages, why a ring or a call-back
+//! ended) are serde enums. The page (`agent.html`) is its one client; README.md documents it.
 //!
 //! Browser → tsunagu:
 //! - `{"type":"offer","sdp":"…"}`: the audio connection's offer (after ICE gathering). Once per
@@ -12,19 +13,26 @@
 //!   "escalation_note":"","complaint":false,"notes":"…"}`: files the form and ends wrap-up.
 //! - `{"type":"extend_wrap_up","seconds":60}`
 //! - `{"type":"log_out"}`: off the floor at the end of the shift; the session then closes.
-//! - `{"type":"dial","number":"044-200-1234"}`: a call-back (not ready for `outbound` first);
-//!   `hang_up`, `hold` and `mute` then act on it.
+//! - `{"type":"dial","number":"044-200-1234","language":"vi"}`: a call-back (not ready for
+//!   `outbound` first; `language`, optional, is the resident's, for the hold audio); `hang_up`,
+//!   `hold` and `mute` then act on it.
 //!
 //! tsunagu → browser:
 //! - `hello` (name, skills, categories), `answer` (sdp), `state` (state, reason, call,
-//!   wrap_up_left), `ringing` (call, caller, language, queue, path, earlier_calls),
+//!   wrap_up_left), `ringing` (call, caller, language, queue, path) at once, then
+//!   `earlier_calls` (call, earlier_calls) when the caller's history is read,
 //!   `withdrawn` (call, why), `connected` (call), `call_ended` (call), `wrap_up_saved` (call),
 //!   `dialing` (call, number), `outbound_connected` (call), `outbound_ended` (call, why),
 //!   `replaced` (the agent opened the softphone elsewhere), `error` (message).
 
 use serde::{Deserialize, Serialize};
 
-use crate::store::agents::EarlierCall;
+use crate::acd::desk::Withdrawn;
+use crate::call::callback::CallBackEnd;
+use crate::journal::{AgentStateName, ChosenReason, NotReadyReason};
+use crate::lang::Lang;
+use crate::pii::PhoneNumber;
+use crate::store::calls::EarlierCall;
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
@@ -34,7 +42,7 @@ pub enum FromBrowser {
     },
     Ready,
     NotReady {
-        reason: String,
+        reason: ChosenReason,
     },
     AnswerCall,
     HangUp,
@@ -48,7 +56,7 @@ pub enum FromBrowser {
         #[serde(default)]
         agent: Option<String>,
         #[serde(default)]
-        language: Option<String>,
+        language: Option<Lang>,
     },
     WrapUp {
         call: String,
@@ -67,7 +75,9 @@ pub enum FromBrowser {
     },
     /// Call a resident back (the agent must be not ready for `outbound`).
     Dial {
-        number: String,
+        number: PhoneNumber,
+        #[serde(default)]
+        language: Option<Lang>,
     },
     /// The end of the shift: off the floor (refused while a call rings or is up).
     LogOut,
@@ -85,22 +95,27 @@ pub enum ToBrowser {
         sdp: String,
     },
     State {
-        state: &'static str,
-        reason: Option<&'static str>,
+        state: AgentStateName,
+        reason: Option<NotReadyReason>,
         call: Option<String>,
         wrap_up_left: Option<u64>,
     },
+    /// A call rings: sent at once; the caller's history follows in `earlier_calls`.
     Ringing {
         call: String,
+        /// The caller's number: the agent's page is one of the places that show it.
         caller: String,
-        language: String,
+        language: Lang,
         queue: String,
         path: String,
+    },
+    EarlierCalls {
+        call: String,
         earlier_calls: Vec<EarlierCall>,
     },
     Withdrawn {
         call: String,
-        why: &'static str,
+        why: Withdrawn,
     },
     Connected {
         call: String,
@@ -121,7 +136,7 @@ pub enum ToBrowser {
     },
     OutboundEnded {
         call: String,
-        why: String,
+        why: CallBackEnd,
     },
     Replaced,
     Error {
@@ -150,7 +165,26 @@ mod tests {
             serde_json::from_str::<FromBrowser>(r#"{"type":"wrap_up","call":"c1"}"#).is_err(),
             "no category"
         );
+        assert!(serde_json::from_str::<FromBrowser>(r#"{"type":"not_ready","reason":"lunch"}"#).is_err());
+        assert!(serde_json::from_str::<FromBrowser>(r#"{"type":"transfer","language":"fr"}"#).is_err());
         let out = serde_json::to_string(&ToBrowser::Connected { call: "c1".into() }).unwrap_or_default();
         assert_eq!(out, r#"{"type":"connected","call":"c1"}"#);
+        let state = ToBrowser::State {
+            state: AgentStateName::NotReady,
+            reason: Some(NotReadyReason::Missed),
+            call: None,
+            wrap_up_left: None,
+        };
+        assert_eq!(
+            serde_json::to_string(&state).unwrap_or_default(),
+            r#"{"type":"state","state":"not_ready","reason":"missed","call":null,"wrap_up_left":null}"#
+        );
+    }
+
+    #[test]
+    fn a_dialled_number_is_kept_out_of_debug_output() {
+        let dial: FromBrowser =
+            serde_json::from_str(r#"{"type":"dial","number":"044-200-1234"}"#).unwrap_or_else(|e| panic!("{e}"));
+        assert!(!format!("{dial:?}").contains("200"), "{dial:?}");
     }
 }

@@ -1,32 +1,23 @@
-//! The operator's HTTP endpoint: `/healthz` and `/metrics` (Prometheus text format), so that
-//! the counters the SIP edge, the media and the recorder keep are visible while it runs.
-//! The agents' and supervisors' screens are on the same router (`softphone`).
+//! The operator's endpoints: `/healthz` and `/metrics` (Prometheus text format), so that the
+//! counters the SIP edge, the media, the journal and the ACD keep are visible while it runs.
 
 use std::fmt::Write as _;
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
 
-use crate::call::CallServices;
-use crate::sip::SipStats;
+use super::AppState;
+use crate::journal::AgentStateName;
 
-#[derive(Clone)]
-pub struct HttpState {
-    pub calls: Arc<CallServices>,
-    pub sip: Arc<SipStats>,
-}
-
-pub fn app(state: HttpState) -> Router {
+pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/metrics", get(metrics))
-        .with_state(state)
 }
 
-async fn metrics(State(state): State<HttpState>) -> String {
+async fn metrics(State(state): State<AppState>) -> String {
     let mut out = String::new();
     // Labelled series, written apart from the one-value gauges and appended at the end.
     let mut agents = String::new();
@@ -97,40 +88,60 @@ async fn metrics(State(state): State<HttpState>) -> String {
         "RTP packets dropped: not from the caller's address",
         rtp.from_wrong_source.load(Ordering::Relaxed),
     );
-    if let Some(floor) = calls.acd.floor().await {
+    metric(
+        "calls_shed_total",
+        "new calls turned away at the door with 503 (journal behind, overload, stopping)",
+        calls.shed.load(Ordering::Relaxed),
+    );
+    if let Some(desk) = state.acd.view().await {
         metric(
             "acd_waiting",
             "calls waiting for an agent (ringing ones included)",
-            floor.waiting.len() as u64,
+            desk.waiting.len() as u64,
         );
-        let mut by_state = std::collections::BTreeMap::<&str, u64>::new();
-        for (_, state, _) in &floor.agents {
-            *by_state.entry(crate::acd::desk::state_name(state)).or_default() += 1;
+        let mut by_state = std::collections::BTreeMap::<AgentStateName, u64>::new();
+        for agent in &desk.agents {
+            *by_state.entry(agent.state.name()).or_default() += 1;
         }
         let _ = writeln!(
             agents,
             "# HELP tsunagu_agents agents by state\n# TYPE tsunagu_agents gauge"
         );
-        for state in ["ready", "offered", "on_call", "wrap_up", "not_ready"] {
+        for state in AgentStateName::ALL.iter().filter(|s| **s != AgentStateName::LoggedOut) {
             let n = by_state.get(state).copied().unwrap_or(0);
             let _ = writeln!(agents, "tsunagu_agents{{state=\"{state}\"}} {n}");
         }
     }
-    let recorder = &calls.recorder.stats;
+    let journal = &calls.journal.stats;
     metric(
-        "records_written_total",
-        "call record rows written",
-        recorder.written.load(Ordering::Relaxed),
+        "journal_rows_written_total",
+        "journal rows written (call records, agent events, wrap-ups)",
+        journal.written.load(Ordering::Relaxed),
     );
     metric(
-        "records_dropped_total",
-        "call record rows dropped (database too slow)",
-        recorder.dropped.load(Ordering::Relaxed),
+        "journal_rows_pending",
+        "journal rows waiting to be written",
+        journal.pending.load(Ordering::Relaxed),
     );
     metric(
-        "records_failed_total",
-        "call record rows the database refused",
-        recorder.failed.load(Ordering::Relaxed),
+        "journal_rows_lost_total",
+        "journal rows lost because the database was down until the queue was full",
+        journal.lost.load(Ordering::Relaxed),
+    );
+    metric(
+        "journal_rows_failed_total",
+        "journal rows the database refused for good",
+        journal.failed.load(Ordering::Relaxed),
+    );
+    metric(
+        "journal_retries_total",
+        "journal transactions retried (the database busy or unreachable)",
+        journal.retries.load(Ordering::Relaxed),
+    );
+    metric(
+        "journal_database_down",
+        "1 while the journal cannot write",
+        u64::from(journal.database_down.load(Ordering::Relaxed)),
     );
     out.push_str(&agents);
     out

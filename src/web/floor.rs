@@ -1,0 +1,169 @@
+//! The supervisors' live floor (`/floor`, `GET /api/floor/ws`): every two seconds the calls
+//! waiting (language, waiting time), the longest wait, the agents by state and for how long,
+//! today's answer rate so far against the 85 % target (computed exactly as `tsunagu report
+//! daily` computes it), and the journal's health (rows waiting, rows lost while the database
+//! was down). `GET /api/calls/{id}` is in [`super::calls`].
+
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::State;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::response::{Html, Response};
+use axum::routing::get;
+use jiff::Timestamp;
+use serde::Serialize;
+use tracing::{Instrument, warn};
+
+use super::AppState;
+use super::extract::{SameOrigin, Supervisor};
+use crate::acd::desk::DeskView;
+use crate::calendar;
+use crate::journal::{AgentStateName, NotReadyReason};
+use crate::lang::Lang;
+use crate::report::daily::{TARGET, daily_report};
+
+const REFRESH: Duration = Duration::from_secs(2);
+/// The floor sends; the page only says it is there. Nothing larger is read.
+const MAX_MESSAGE: usize = 4 * 1024;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/floor", get(|| async { Html(include_str!("assets/floor.html")) }))
+        .route("/api/floor/ws", get(floor_ws))
+}
+
+#[derive(Debug, Serialize)]
+struct Waiting {
+    call: String,
+    language: Lang,
+    waiting_seconds: u64,
+}
+
+#[derive(Debug, Serialize)]
+struct AgentRow {
+    name: String,
+    state: AgentStateName,
+    reason: Option<NotReadyReason>,
+    for_seconds: u64,
+    connected: bool,
+}
+
+/// How the journal is doing: a supervisor must see that records are late or lost.
+#[derive(Debug, Serialize)]
+struct JournalHealth {
+    pending_rows: u64,
+    lost_rows: u64,
+    failed_rows: u64,
+    database_down: bool,
+    shedding: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct Floor {
+    waiting: Vec<Waiting>,
+    longest_wait_seconds: u64,
+    agents: Vec<AgentRow>,
+    date: String,
+    offered: u32,
+    answered: u32,
+    answer_rate: Option<f64>,
+    target: f64,
+    journal: JournalHealth,
+}
+
+/// The floor reads the clock.
+#[allow(clippy::disallowed_methods)]
+fn now() -> (Instant, Timestamp) {
+    (Instant::now(), Timestamp::now())
+}
+
+fn rows(view: DeskView, at: Instant) -> (Vec<Waiting>, Vec<AgentRow>) {
+    let waiting = view
+        .waiting
+        .into_iter()
+        .map(|w| Waiting {
+            call: w.call,
+            language: w.lang,
+            waiting_seconds: w.waited.as_secs(),
+        })
+        .collect();
+    let agents = view
+        .agents
+        .into_iter()
+        .filter(|a| a.state.name() != AgentStateName::LoggedOut)
+        .map(|a| AgentRow {
+            for_seconds: a.state.since().map_or(0, |s| at.saturating_duration_since(s).as_secs()),
+            state: a.state.name(),
+            reason: a.state.reason(),
+            connected: a.connected,
+            name: a.name,
+        })
+        .collect();
+    (waiting, agents)
+}
+
+async fn floor_ws(
+    State(state): State<AppState>,
+    Supervisor { staff, .. }: Supervisor,
+    _: SameOrigin,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let span = tracing::info_span!("floor", supervisor = %staff.name());
+    ws.max_message_size(MAX_MESSAGE)
+        .on_upgrade(move |socket| watch_floor(state, socket).instrument(span))
+}
+
+async fn watch_floor(state: AppState, mut socket: WebSocket) {
+    let mut tick = tokio::time::interval(REFRESH);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {
+                let Some(floor) = snapshot(&state).await else { break };
+                let Ok(text) = serde_json::to_string(&floor) else { break };
+                if socket.send(Message::Text(text.into())).await.is_err() {
+                    break;
+                }
+            }
+            message = socket.recv() => match message {
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                Some(Ok(_)) => {}
+            },
+        }
+    }
+}
+
+async fn snapshot(state: &AppState) -> Option<Floor> {
+    let view = state.acd.view().await?;
+    let (at, stamp) = now();
+    let date = calendar::tokyo_time(stamp).date().to_string();
+    let (waiting, agents) = rows(view, at);
+    let calls = match state.store.calls_of_day(&date).await {
+        Ok(calls) => calls,
+        Err(e) => {
+            warn!(error = %e, "floor: cannot read today's calls");
+            Vec::new()
+        }
+    };
+    let report = daily_report(&date, &calls, state.short_abandon_seconds);
+    let journal = &state.calls.journal;
+    let stats = &journal.stats;
+    Some(Floor {
+        longest_wait_seconds: waiting.iter().map(|w| w.waiting_seconds).max().unwrap_or(0),
+        waiting,
+        agents,
+        date,
+        offered: report.offered,
+        answered: report.answered,
+        answer_rate: report.answer_rate,
+        target: TARGET,
+        journal: JournalHealth {
+            pending_rows: stats.pending.load(Ordering::Relaxed),
+            lost_rows: stats.lost.load(Ordering::Relaxed),
+            failed_rows: stats.failed.load(Ordering::Relaxed),
+            database_down: stats.database_down.load(Ordering::Relaxed),
+            shedding: journal.is_behind(),
+        },
+    })
+}

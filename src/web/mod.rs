@@ -1,0 +1,77 @@
+//! The HTTP side: one router for the agents' softphone, the supervisors' floor, staff login
+//! and the operator's endpoints. [`app`] builds it from an [`AppState`], so tests call it
+//! without a server. One error type ([`error::ApiError`]), extractors for the roles and a CSRF
+//! guard on every state-changing request ([`extract`]), a body limit on every route.
+//!
+//! - [`error`]: `ApiError` (JSON `{error, message}`) and the JSON body extractor.
+//! - [`extract`]: sessions and roles, same-origin WebSockets, the CSRF guard.
+//! - [`login`]: `/api/login`, `/api/me`, `/api/logout`.
+//! - [`agent`]: the softphone page and its WebSocket session.
+//! - [`floor`]: the supervisors' live floor.
+//! - [`calls`]: one call's record for supervisors.
+//! - [`ops`]: `/healthz` and `/metrics`.
+
+pub mod agent;
+pub mod calls;
+pub mod error;
+pub mod extract;
+pub mod floor;
+pub mod login;
+pub mod ops;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+
+use crate::acd::service::Acd;
+use crate::auth::sessions::Sessions;
+use crate::auth::throttle::LoginThrottle;
+use crate::call::CallServices;
+use crate::media::webrtc_leg::WebRtcSettings;
+use crate::outbound::dialplan::DialPlan;
+use crate::sip::SipStats;
+use crate::sip::dialer::Dialer;
+use crate::store::Store;
+
+/// No route takes a body larger than this (the largest is a wrap-up's notes).
+const BODY_LIMIT: usize = 64 * 1024;
+
+/// What the softphone sessions need besides the floor.
+#[derive(Clone)]
+pub struct SoftphoneSettings {
+    pub webrtc: WebRtcSettings,
+    /// The wrap-up's inquiry categories.
+    pub categories: Arc<[String]>,
+    pub dial_plan: Arc<DialPlan>,
+    /// Where call-backs go; `None` when `[outbound] trunk` is not set.
+    pub dialer: Option<Dialer>,
+}
+
+/// Everything the handlers share; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub sessions: Arc<Sessions>,
+    pub throttle: Arc<LoginThrottle>,
+    pub acd: Acd,
+    pub calls: Arc<CallServices>,
+    pub sip: Arc<SipStats>,
+    pub softphone: SoftphoneSettings,
+    pub short_abandon_seconds: u32,
+    /// Mark the cookie `Secure` (served over HTTPS, e.g. behind a TLS proxy).
+    pub secure_cookie: bool,
+}
+
+/// The whole HTTP side.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .merge(login::routes())
+        .merge(agent::routes())
+        .merge(floor::routes())
+        .merge(calls::routes())
+        .merge(ops::routes())
+        .layer(axum::middleware::from_fn_with_state(state.clone(), extract::csrf_guard))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(state)
+}
