@@ -28,6 +28,7 @@
 //! - [`call`]: one task per call (inbound, and call-backs), with their shared plumbing.
 //! - [`web`]: the HTTP side: softphone, live floor, login, metrics; one router, one error type.
 //! - [`server`]: `tsunagu serve`: loading, checking, assembling and running everything.
+//! - [`logging`]: the log's filter and output (other crates' lines scrubbed of numbers).
 //!
 //! The binary (`src/main.rs`) is glue: command-line parsing and the edges (clock, files,
 //! database URL, logging) around these modules.
@@ -45,6 +46,7 @@ pub mod config;
 pub mod ivr;
 pub mod journal;
 pub mod lang;
+pub mod logging;
 pub mod media;
 pub mod outbound;
 pub mod pii;

@@ -11,10 +11,7 @@ use clap::Parser;
 fn main() -> ExitCode {
     keep_large_blocks_returnable();
     let args = cli::Args::parse();
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(log_filter())
-        .init();
+    tsunagu::logging::init(std::io::stderr);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => {
@@ -29,17 +26,6 @@ fn main() -> ExitCode {
             eprintln!("tsunagu: {e:#}");
             ExitCode::from(2)
         }
-    }
-}
-
-/// RUST_LOG, or our default. Whatever RUST_LOG says, rsipstack's transport stays at warn: at
-/// info and below it logs every raw SIP message, with callers' numbers in it (CC-PRIV).
-fn log_filter() -> tracing_subscriber::EnvFilter {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,rsipstack=warn,sqlx=warn"));
-    match "rsipstack::transport=warn".parse() {
-        Ok(directive) => filter.add_directive(directive),
-        Err(_) => filter,
     }
 }
 

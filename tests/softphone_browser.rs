@@ -520,8 +520,8 @@ fn an_agent_calls_a_resident_back_through_the_trunk_and_hears_them() {
         .await;
         add_user(&center, "ito", "agent", &[("ja", 3)]).await;
         let mut browser = Browser::start_with(&center, "ito", "call-back", &[("DIAL", "090-1234-5678")]);
-        let connected = browser.step("connected", Duration::from_secs(60)).await;
-        let stats = browser.step("stats", Duration::from_secs(30)).await;
+        let connected = browser.step("call_back_connected", Duration::from_secs(60)).await;
+        let stats = browser.step("call_back_stats", Duration::from_secs(30)).await;
         eprintln!("browser stats over 4 s of the call-back: {stats}");
         let (before, after) = (&stats["before"], &stats["after"]);
         let delta = |key: &str| after[key].as_f64().unwrap_or(0.0) - before[key].as_f64().unwrap_or(0.0);
@@ -534,7 +534,7 @@ fn an_agent_calls_a_resident_back_through_the_trunk_and_hears_them() {
             after["audioLevel"].as_f64().unwrap_or(0.0) > 0.05,
             "the browser hears the resident's tone: {stats}"
         );
-        let done = browser.step("done", Duration::from_secs(20)).await;
+        let done = browser.step("call_back_done", Duration::from_secs(20)).await;
         let heard = phone.await.unwrap_or_else(|e| panic!("{e}"));
         let samples: Vec<i16> = heard
             .packets
@@ -648,4 +648,151 @@ fn an_agent_transfers_the_caller_to_a_colleague_who_takes_the_call() {
         let agents: Vec<&str> = detail.wrap_ups.iter().map(|w| w.agent.as_str()).collect();
         assert_eq!(agents.len(), 2, "both agents filed a wrap-up: {agents:?}");
     });
+}
+
+/// The process's log, kept in memory for a test to read.
+#[derive(Clone, Default)]
+struct LogBuffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogBuffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogBuffer {
+    type Writer = LogBuffer;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+impl LogBuffer {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(|p| p.into_inner())).into_owned()
+    }
+}
+
+/// With the log at debug for every crate (`RUST_LOG=debug`, the SIP stack included), a day's
+/// work that handles numbers at every turn leaves none of them in the log: a caller's call
+/// rings, is answered and transferred to a colleague; then the first agent dials a number the
+/// dial plan refuses and calls a resident back. The log is the binary's own (same filter, same
+/// output), read in memory.
+#[test]
+fn at_debug_level_a_call_a_transfer_and_call_backs_leave_no_number_in_the_log() {
+    let log = LogBuffer::default();
+    tsunagu::logging::init_with(Some("debug"), log.clone());
+    enter_loopback_namespace();
+    runtime().block_on(async {
+        let resident_port = common::center::free_udp_port();
+        let (socket, media_port) = phone_socket().await;
+        let resident = tokio::process::Command::new("sipp")
+            .args(["-sf", &repo().join("tests/sipp/resident_answers.xml").to_string_lossy()])
+            .args(["-key", "rtp_port", &media_port.to_string()])
+            .args(["-i", "127.0.0.1", "-p", &resident_port.to_string()])
+            .args(["-mp", &common::center::free_udp_port().to_string()])
+            .args(["-m", "1", "-nostdin", "-timeout", "120s", "-timeout_error"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap_or_else(|e| panic!("sipp: {e}"));
+        let resident_phone = tokio::spawn(talking_phone(socket, Duration::from_secs(120), false));
+        let trunk: SocketAddr = format!("127.0.0.1:{resident_port}")
+            .parse()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let center = Center::start(Options {
+            outbound_trunk: Some(trunk),
+            ..Options::default()
+        })
+        .await;
+        add_user(&center, "first", "agent", &[("en", 3)]).await;
+        add_user(&center, "second", "agent", &[("en", 3)]).await;
+        let mut first = Browser::start_with(
+            &center,
+            "first",
+            "transfer",
+            &[
+                ("TRANSFER_TO", "second"),
+                ("DIAL_REFUSED", "0570-064-556"),
+                ("DIAL", "044-200-1234"),
+            ],
+        );
+        first.step("ready", Duration::from_secs(60)).await;
+        let mut second = Browser::start(&center, "second", "take-call");
+        second.step("ready", Duration::from_secs(60)).await;
+        let (socket, port) = phone_socket().await;
+        let phone = tokio::spawn(talking_phone(socket, Duration::from_secs(90), true));
+        let caller = {
+            let (sip, dir) = (center.sip(), center.dir.path().to_path_buf());
+            tokio::spawn(async move { sipp_at(sip, &dir, "caller_waits_for_bye.xml", port, 0, &[]).await })
+        };
+        let ringing = first.step("ringing", Duration::from_secs(60)).await;
+        assert_eq!(
+            ringing["shown"], "09012345678",
+            "the page shows the number: it is not lost"
+        );
+        for step in ["connected", "transferred"] {
+            first.step(step, Duration::from_secs(20)).await;
+        }
+        for step in [
+            "ringing",
+            "connected",
+            "stats",
+            "hold_on",
+            "hold_off",
+            "mute_on",
+            "mute_off",
+            "wrap_up",
+            "done",
+        ] {
+            second.step(step, Duration::from_secs(30)).await;
+        }
+        for step in ["refused", "done"] {
+            first.step(step, Duration::from_secs(20)).await;
+        }
+        let refused = first.step("dial_refused", Duration::from_secs(20)).await;
+        assert!(
+            refused["shown"]
+                .as_str()
+                .is_some_and(|m| m.contains("may not be called")),
+            "{refused}"
+        );
+        for step in ["call_back_connected", "call_back_stats", "call_back_done"] {
+            first.step(step, Duration::from_secs(60)).await;
+        }
+        let (status, output) = caller.await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(status, Some(0), "{output}");
+        let _ = phone.await;
+        let out = resident.wait_with_output().await.unwrap_or_else(|e| panic!("{e}"));
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let _ = resident_phone.await;
+        center.running.services.journal.flush().await;
+        let calls = center.calls_today().await;
+        assert_eq!(calls.len(), 2, "the call and the call-back have their records");
+    });
+    let text = log.text();
+    let lines = text.lines().count();
+    assert!(
+        text.contains(" DEBUG ") && text.contains("rsipstack") && text.contains("call step") && lines > 200,
+        "the log is at debug level, the SIP stack's lines and ours in it ({lines} lines)"
+    );
+    for number in [
+        "09012345678",
+        "090-1234-5678",
+        "0442001234",
+        "044-200-1234",
+        "0570064556",
+        "0570-064-556",
+    ] {
+        let found: Vec<&str> = text.lines().filter(|l| l.contains(number)).take(3).collect();
+        assert!(found.is_empty(), "{number} is in the log: {found:#?}");
+    }
+    eprintln!("{lines} log lines at debug level, no number in them");
 }

@@ -27,11 +27,11 @@ pub struct Args {
 const REPORT_HELP: &str = "Print the day's calls and the answer rate against the 85 % target.
 
 Definitions (Tokyo dates; each call counts once):
-  received      every call from a trunk peer (it has a record)
+  received      every call from a trunk peer (it has a record), those turned away with 503 too
   out of hours  arrived while the center's calendar (center.sla_calendar) says closed
   rejected      refused before the IVR answered (no common codec, no media port)
-  offered       arrived in hours and answered by the IVR, INCLUDING callers turned away
-                with the all-lines-busy message or by the queue giving up
+  offered       arrived in hours and not rejected, INCLUDING callers turned away with the
+                all-lines-busy message, by the queue giving up, or at the door with 503
   answered      offered calls an agent answered
   abandoned     offered calls whose caller hung up, in the IVR or in the queue; those who
                 hung up within center.short_abandon_seconds of the answer are shown apart

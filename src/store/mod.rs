@@ -38,25 +38,27 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    /// Whether the same write would fail again (a constraint, a bug), as opposed to a passing
-    /// failure worth retrying (the database busy, restarting or unreachable).
+    /// Whether the same write would fail again, as opposed to a passing failure worth retrying.
+    /// Lasting: what the rows themselves break (a constraint, a value out of range) and what
+    /// our SQL breaks (a bug): retrying would hold up every row behind it. Everything else
+    /// (the database busy, restarting, unreachable, refusing connections, full) passes.
     pub fn is_lasting(&self) -> bool {
         let StoreError::Query(e) = self else {
             return true;
         };
         match e {
             sqlx::Error::Database(db) => {
-                use sqlx::error::ErrorKind;
-                if !matches!(db.kind(), ErrorKind::Other) {
+                if !matches!(db.kind(), sqlx::error::ErrorKind::Other) {
                     return true;
                 }
                 let code = db.code().unwrap_or_default();
-                // SQLite: busy, locked, I/O error, disk full. PostgreSQL classes: connection
-                // exception, insufficient resources, operator intervention (a restart),
-                // transaction rollback (deadlock, serialization).
-                let passing = matches!(code.as_ref(), "5" | "6" | "10" | "13" | "261" | "517")
-                    || ["08", "53", "57", "40"].iter().any(|class| code.starts_with(class));
-                !passing
+                match code.parse::<i64>() {
+                    // SQLite (extended result codes): SQL error, constraint, type mismatch, range.
+                    Ok(sqlite) => matches!(sqlite & 0xff, 1 | 19 | 20 | 25),
+                    // PostgreSQL classes: data exception, integrity constraint, syntax or access
+                    // rule (a bug in our SQL, or a column missing).
+                    Err(_) => ["22", "23", "42"].iter().any(|class| code.starts_with(class)),
+                }
             }
             sqlx::Error::PoolClosed
             | sqlx::Error::ColumnDecode { .. }
@@ -64,6 +66,7 @@ impl StoreError {
             | sqlx::Error::ColumnIndexOutOfBounds { .. }
             | sqlx::Error::TypeNotFound { .. }
             | sqlx::Error::Decode(_)
+            | sqlx::Error::Encode(_)
             | sqlx::Error::Configuration(_) => true,
             _ => false,
         }

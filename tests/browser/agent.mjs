@@ -46,6 +46,35 @@ async function stats() {
   });
 }
 
+// Not ready for outbound calls, then (when DIAL_REFUSED is set) a number the dial plan refuses,
+// then DIAL: connected, 4 s of audio, hang up, wrap-up.
+async function callBack() {
+  await page.selectOption("#not-ready-reason", "outbound");
+  await page.click("#not-ready");
+  await until(() => window.softphone.events.some((e) => e.type === "state" && e.reason === "outbound"));
+  if (process.env.DIAL_REFUSED) {
+    await page.fill("#dial-number", process.env.DIAL_REFUSED);
+    await page.click("#dial");
+    await until(() => window.softphone.events.some((e) => e.type === "error" && e.message.includes("may not be called")));
+    emit("dial_refused", { shown: await page.textContent("#messages") });
+  }
+  await page.fill("#dial-number", process.env.DIAL);
+  await page.click("#dial");
+  await until(() => window.softphone.events.some((e) => e.type === "outbound_connected"), null, 30000);
+  const call = await page.evaluate(() => window.softphone.outbound);
+  emit("call_back_connected", { call });
+  const before = await stats();
+  await page.waitForTimeout(4000);
+  const after = await stats();
+  emit("call_back_stats", { before, after });
+  await page.click("#hang-up");
+  await until(() => window.softphone.events.some((e) => e.type === "outbound_ended"));
+  await page.selectOption("#category", "issuance/status");
+  await page.click("#save-wrap-up");
+  await until((call) => window.softphone.events.some((e) => e.type === "wrap_up_saved" && e.call === call), call);
+  emit("call_back_done", { call });
+}
+
 try {
   await page.goto(base + "/");
   await page.fill("#login-name", name);
@@ -53,24 +82,7 @@ try {
   await page.click("#login-button");
   await until(() => window.softphone.pc && window.softphone.pc.connectionState === "connected");
   if (script === "call-back") {
-    await page.selectOption("#not-ready-reason", "outbound");
-    await page.click("#not-ready");
-    await until(() => window.softphone.events.some((e) => e.type === "state" && e.reason === "outbound"));
-    await page.fill("#dial-number", process.env.DIAL);
-    await page.click("#dial");
-    await until(() => window.softphone.events.some((e) => e.type === "outbound_connected"), null, 30000);
-    const call = await page.evaluate(() => window.softphone.outbound);
-    emit("connected", { call });
-    const before = await stats();
-    await page.waitForTimeout(4000);
-    const after = await stats();
-    emit("stats", { before, after });
-    await page.click("#hang-up");
-    await until(() => window.softphone.events.some((e) => e.type === "outbound_ended"));
-    await page.selectOption("#category", "issuance/status");
-    await page.click("#save-wrap-up");
-    await until(() => window.softphone.events.some((e) => e.type === "wrap_up_saved"));
-    emit("done", { call });
+    await callBack();
     await browser.close();
     process.exit(0);
   }
@@ -109,6 +121,8 @@ try {
     await page.click("#save-wrap-up");
     await until(() => window.softphone.events.some((e) => e.type === "wrap_up_saved"));
     emit("done", { call: ringing.call });
+    // Then, when asked, a call-back (a resident the agent promised to call).
+    if (process.env.DIAL) await callBack();
     await browser.close();
     process.exit(0);
   }

@@ -73,6 +73,8 @@ pub struct Options {
     /// Where call-backs go (`[outbound] trunk`).
     pub outbound_trunk: Option<SocketAddr>,
     pub secure_cookie: bool,
+    /// `[journal]`: when new calls are shed, how many rows wait at most.
+    pub journal: tsunagu::config::JournalConfig,
 }
 
 impl Default for Options {
@@ -90,6 +92,7 @@ impl Default for Options {
             agents: Default::default(),
             outbound_trunk: None,
             secure_cookie: false,
+            journal: Default::default(),
         }
     }
 }
@@ -99,44 +102,50 @@ pub struct Center {
     pub dir: tempfile::TempDir,
 }
 
+/// The configuration of a test center in `dir`: free loopback ports, the shipped flows and
+/// prompts, a calendar open (or closed) now, its own database.
+pub fn test_config(options: Options, dir: &Path) -> Config {
+    let calendars = dir.join("calendars");
+    std::fs::create_dir_all(&calendars).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(calendars.join("call-center.toml"), calendar_file(options.hours)).unwrap_or_else(|e| panic!("{e}"));
+    let mut config = Config::default();
+    config.sip.listen = "127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}"));
+    config.sip.trunk_peers = options.trunk_peers;
+    config.http.listen = "127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}"));
+    config.media.rtp_ports = [30000, 39999];
+    config.media.timeout_seconds = options.media_timeout_seconds;
+    config.sip.auth = options
+        .trunk_auth
+        .map(|(realm, username, password)| tsunagu::sip::digest::TrunkCredentials {
+            realm,
+            username,
+            password,
+        });
+    config.center.max_lines = options.max_lines;
+    config.center.answer_delay_ms = options.answer_delay_ms;
+    config.center.max_expected_wait_seconds = options.max_expected_wait_seconds;
+    config.center.shutdown_grace_seconds = 2;
+    config.paths.data_dir = dir.join("data");
+    config.paths.flows = repo().join("ivr-flows");
+    config.paths.prompts = repo().join("prompts");
+    config.paths.calendars = Some(calendars);
+    config.paths.database_url = options.database_url;
+    config.media.rtp_peers = options.rtp_peers;
+    config.agents = options.agents;
+    config.outbound.trunk = options.outbound_trunk;
+    config.http.secure_cookie = options.secure_cookie;
+    config.journal = options.journal;
+    // Centers of tests running side by side take their softphone ports from different
+    // stretches, so that two never hand the same free port to WebRTC at once.
+    let base = 40_000 + 100 * (rand::random::<u16>() % 200);
+    config.softphone.ports = [base, base + 99];
+    config
+}
+
 impl Center {
     pub async fn start(options: Options) -> Center {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let calendars = dir.path().join("calendars");
-        std::fs::create_dir_all(&calendars).unwrap_or_else(|e| panic!("{e}"));
-        std::fs::write(calendars.join("call-center.toml"), calendar_file(options.hours))
-            .unwrap_or_else(|e| panic!("{e}"));
-        let mut config = Config::default();
-        config.sip.listen = "127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}"));
-        config.sip.trunk_peers = options.trunk_peers;
-        config.http.listen = "127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}"));
-        config.media.rtp_ports = [30000, 39999];
-        config.media.timeout_seconds = options.media_timeout_seconds;
-        config.sip.auth =
-            options
-                .trunk_auth
-                .map(|(realm, username, password)| tsunagu::sip::digest::TrunkCredentials {
-                    realm,
-                    username,
-                    password,
-                });
-        config.center.max_lines = options.max_lines;
-        config.center.answer_delay_ms = options.answer_delay_ms;
-        config.center.max_expected_wait_seconds = options.max_expected_wait_seconds;
-        config.center.shutdown_grace_seconds = 2;
-        config.paths.data_dir = dir.path().join("data");
-        config.paths.flows = repo().join("ivr-flows");
-        config.paths.prompts = repo().join("prompts");
-        config.paths.calendars = Some(calendars);
-        config.paths.database_url = options.database_url;
-        config.media.rtp_peers = options.rtp_peers;
-        config.agents = options.agents;
-        config.outbound.trunk = options.outbound_trunk;
-        config.http.secure_cookie = options.secure_cookie;
-        // Centers of tests running side by side take their softphone ports from different
-        // stretches, so that two never hand the same free port to WebRTC at once.
-        let base = 40_000 + 100 * (rand::random::<u16>() % 200);
-        config.softphone.ports = [base, base + 99];
+        let config = test_config(options, dir.path());
         let running = tsunagu::server::start(config)
             .await
             .unwrap_or_else(|e| panic!("the center does not start: {e}"));
@@ -176,6 +185,36 @@ impl Center {
             services.capacity.lines_in_use(),
             services.pacer.stats.streams.load(std::sync::atomic::Ordering::Relaxed),
         )
+    }
+}
+
+/// The first final answer to a bare INVITE from `caller` sent over UDP from a socket of the
+/// test's own (no dialog follows it: for the answers given at the door).
+pub async fn invite_answer(sip: SocketAddr, caller: &str) -> String {
+    let probe = UdpSocket::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("{e}"));
+    let local = probe.local_addr().unwrap_or_else(|e| panic!("{e}"));
+    let sdp = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n";
+    let tag = rand::random::<u32>();
+    let invite = format!(
+        "INVITE sip:0120380366@{sip} SIP/2.0\r\nVia: SIP/2.0/UDP {local};branch=z9hG4bK-{tag}\r\nFrom: <sip:{caller}@{local}>;tag={tag}\r\n\
+         To: <sip:0120380366@{sip}>\r\nCall-ID: {tag}@test\r\nCSeq: 1 INVITE\r\nContact: <sip:c@{local}>\r\nMax-Forwards: 70\r\n\
+         Content-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{sdp}",
+        sdp.len()
+    );
+    probe
+        .send_to(invite.as_bytes(), sip)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut buf = [0u8; 4096];
+    loop {
+        let n = tokio::time::timeout(Duration::from_secs(10), probe.recv(&mut buf))
+            .await
+            .unwrap_or_else(|_| panic!("no answer to the INVITE"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let answer = String::from_utf8_lossy(&buf[..n]).into_owned();
+        if !answer.starts_with("SIP/2.0 1") {
+            return answer;
+        }
     }
 }
 
