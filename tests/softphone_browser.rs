@@ -779,9 +779,11 @@ fn at_debug_level_a_call_a_transfer_and_call_backs_leave_no_number_in_the_log() 
     });
     let text = log.text();
     let lines = text.lines().count();
+    let head: Vec<&str> = text.lines().take(60).collect();
     assert!(
-        text.contains(" DEBUG ") && text.contains("rsipstack") && text.contains("call step") && lines > 200,
-        "the log is at debug level, the SIP stack's lines and ours in it ({lines} lines)"
+        text.contains(" DEBUG ") && text.contains("rsipstack") && text.contains("call step") && lines > 100,
+        "the log is at debug level, the SIP stack's lines and ours in it ({lines} lines):\n{}",
+        head.join("\n")
     );
     for number in [
         "09012345678",
@@ -793,6 +795,9 @@ fn at_debug_level_a_call_a_transfer_and_call_backs_leave_no_number_in_the_log() 
     ] {
         let found: Vec<&str> = text.lines().filter(|l| l.contains(number)).take(3).collect();
         assert!(found.is_empty(), "{number} is in the log: {found:#?}");
+    }
+    if std::env::var_os("TSUNAGU_SHOW_LOG").is_some() {
+        eprintln!("{text}");
     }
     eprintln!("{lines} log lines at debug level, no number in them");
 }

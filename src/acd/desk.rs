@@ -1,6 +1,6 @@
-//! The floor, sans-IO: the calls waiting for an agent, the agents, and who gets which call.
+//! The desk, sans-IO: the calls waiting for an agent, the agents, and who gets which call.
 //! One owner (the ACD task) feeds it what happens and carries out what it answers; time is an
-//! argument. Because one owner applies one input at a time, the races of a floor become orders
+//! argument. Because one owner applies one input at a time, the races of a call center become orders
 //! of inputs, each of which this code decides: a call is offered to one agent at a time, an
 //! agent holds one call at a time, and a caller who hangs up during an offer withdraws it in the
 //! same step. It knows whether each agent's audio connection is up (an input like any other)

@@ -1,4 +1,4 @@
-//! The floor's decisions in simulated time: routing, widening, missed offers, callers who give
+//! The desk's decisions in simulated time: routing, widening, missed offers, callers who give
 //! up during an offer, vanished browsers, transfers and the races of two agents or two calls.
 
 use std::time::{Duration, Instant};
@@ -21,15 +21,15 @@ fn settings() -> DeskSettings {
     }
 }
 
-struct Floor {
+struct SimulatedDesk {
     desk: Desk,
     t0: Instant,
 }
 
-impl Floor {
+impl SimulatedDesk {
     #[allow(clippy::disallowed_methods)] // one real instant as the base of simulated time
-    fn new() -> Floor {
-        Floor {
+    fn new() -> SimulatedDesk {
+        SimulatedDesk {
             desk: Desk::new(settings()),
             t0: Instant::now(),
         }
@@ -94,7 +94,7 @@ fn offers(out: &[Output]) -> Vec<(String, String)> {
 
 #[test]
 fn a_call_goes_to_the_longest_idle_agent_who_speaks_the_language_and_is_bridged_on_answer() {
-    let mut f = Floor::new();
+    let mut f = SimulatedDesk::new();
     f.agent(0, "ja-early", &[(Lang::Ja, 3)]);
     f.agent(5, "vi-late", &[(Lang::Vi, 3)]);
     f.agent(1, "vi-early", &[(Lang::Vi, 3), (Lang::Ja, 3)]);
@@ -132,7 +132,7 @@ fn a_call_goes_to_the_longest_idle_agent_who_speaks_the_language_and_is_bridged_
 
 #[test]
 fn routing_widens_to_basic_speakers_then_to_anyone() {
-    let mut f = Floor::new();
+    let mut f = SimulatedDesk::new();
     f.agent(0, "basic", &[(Lang::Pt, 1)]);
     f.agent(0, "none", &[(Lang::Ja, 3)]);
     assert!(offers(&f.call(0, "c1", Lang::Pt)).is_empty());
@@ -150,7 +150,7 @@ fn routing_widens_to_basic_speakers_then_to_anyone() {
 
 #[test]
 fn an_unanswered_offer_goes_back_to_the_head_of_the_queue_and_the_agent_is_missed() {
-    let mut f = Floor::new();
+    let mut f = SimulatedDesk::new();
     f.agent(0, "a", &[(Lang::En, 3)]);
     f.call(1, "c1", Lang::En);
     f.call(2, "c2", Lang::En);
@@ -176,7 +176,7 @@ fn an_unanswered_offer_goes_back_to_the_head_of_the_queue_and_the_agent_is_misse
 
 #[test]
 fn a_caller_who_hangs_up_during_the_offer_withdraws_it_at_once() {
-    let mut f = Floor::new();
+    let mut f = SimulatedDesk::new();
     f.agent(0, "a", &[(Lang::Ja, 3)]);
     f.call(1, "c1", Lang::Ja);
     let out = f.input(3, Input::CallGone { call: "c1".into() });
@@ -193,7 +193,7 @@ fn a_caller_who_hangs_up_during_the_offer_withdraws_it_at_once() {
 
 #[test]
 fn two_ready_agents_and_one_call_one_offer_two_calls_and_one_agent_one_offer() {
-    let mut f = Floor::new();
+    let mut f = SimulatedDesk::new();
     f.agent(0, "a", &[(Lang::Ja, 3)]);
     f.agent(0, "b", &[(Lang::Ja, 3)]);
     let out = f.call(1, "c1", Lang::Ja);
@@ -206,7 +206,7 @@ fn two_ready_agents_and_one_call_one_offer_two_calls_and_one_agent_one_offer() {
     let out = f.input(2, Input::AgentAnswer { agent: ringing.clone() });
     assert!(out.iter().any(|o| matches!(o, Output::Connect { .. })));
 
-    let mut g = Floor::new();
+    let mut g = SimulatedDesk::new();
     g.agent(0, "solo", &[(Lang::Ja, 3)]);
     let first = g.call(1, "c1", Lang::Ja);
     let second = g.call(1, "c2", Lang::Ja);
@@ -221,7 +221,7 @@ fn two_ready_agents_and_one_call_one_offer_two_calls_and_one_agent_one_offer() {
 
 #[test]
 fn an_answer_without_audio_is_refused_and_audio_lost_mid_call_sends_the_caller_back_to_the_queue() {
-    let mut f = Floor::new();
+    let mut f = SimulatedDesk::new();
     f.agent(0, "a", &[(Lang::Ja, 3)]);
     f.agent(1, "b", &[(Lang::Ja, 3)]);
     f.input(
@@ -276,7 +276,7 @@ fn an_answer_without_audio_is_refused_and_audio_lost_mid_call_sends_the_caller_b
 
 #[test]
 fn a_vanished_browser_sends_its_caller_back_to_the_head_of_the_queue_at_once() {
-    let mut f = Floor::new();
+    let mut f = SimulatedDesk::new();
     f.agent(0, "a", &[(Lang::Ko, 3)]);
     f.call(1, "c1", Lang::Ko);
     f.call(2, "c2", Lang::Ko);
@@ -302,7 +302,7 @@ fn a_vanished_browser_sends_its_caller_back_to_the_head_of_the_queue_at_once() {
 
 #[test]
 fn an_idle_agent_whose_browser_vanished_is_not_ready_after_the_grace_period_unless_it_returns() {
-    let mut f = Floor::new();
+    let mut f = SimulatedDesk::new();
     f.agent(0, "a", &[(Lang::Ja, 3)]);
     f.input(10, Input::AgentGone { agent: "a".into() });
     assert!(
@@ -330,7 +330,7 @@ fn an_idle_agent_whose_browser_vanished_is_not_ready_after_the_grace_period_unle
 
 #[test]
 fn blind_transfers_to_a_ready_agent_or_to_another_language() {
-    let mut f = Floor::new();
+    let mut f = SimulatedDesk::new();
     f.agent(0, "ja", &[(Lang::Ja, 3)]);
     f.agent(1, "vi", &[(Lang::Vi, 3)]);
     f.agent(2, "ja2", &[(Lang::Ja, 3)]);
@@ -372,7 +372,7 @@ fn blind_transfers_to_a_ready_agent_or_to_another_language() {
 
 #[test]
 fn positions_and_expected_waits_follow_the_queue() {
-    let mut f = Floor::new();
+    let mut f = SimulatedDesk::new();
     f.input(
         0,
         Input::AgentLogIn {
@@ -415,7 +415,7 @@ fn positions_and_expected_waits_follow_the_queue() {
 
 #[test]
 fn agents_cannot_do_what_their_state_does_not_allow() {
-    let mut f = Floor::new();
+    let mut f = SimulatedDesk::new();
     let out = f.input(0, Input::AgentReady { agent: "ghost".into() });
     assert!(matches!(out.as_slice(), [Output::Refused { .. }]));
     f.agent(0, "a", &[(Lang::Ja, 3)]);

@@ -29,6 +29,7 @@ use crate::journal::FiledWrapUp;
 use crate::lang::Lang;
 use crate::media::leg::MediaLeg;
 use crate::media::webrtc_leg::{Link, WebRtcLeg};
+use crate::store::journal::JournalError;
 use crate::web::AppState;
 use crate::web::extract::{SameOrigin, Staff, StaffSession, now};
 
@@ -289,7 +290,11 @@ impl Loop {
                 };
                 let result = journal.wrap_up(filed).await.map_err(|e| {
                     warn!(error = %e, "the wrap-up could not be saved");
-                    e.to_string()
+                    // The database's own words stay in the log; the agent is told what to do.
+                    match e {
+                        JournalError::Refused(_) => "the database refused it".to_string(),
+                        other => other.to_string(),
+                    }
                 });
                 let _ = internal.send(Internal::Session(Event::WrapUpFiled { call, result })).await;
             }
