@@ -52,21 +52,10 @@ impl CenterRole {
 
 impl Drop for CenterRole {
     fn drop(&mut self) {
-        let (name, database, admin) = (self.name.clone(), self.database.clone(), common::postgres_admin_url());
-        let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
-            if let Ok(runtime) = runtime {
-                runtime.block_on(async {
-                    if let Ok(mut conn) = PgConnection::connect(&admin).await {
-                        let _ = conn
-                            .execute(format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)").as_str())
-                            .await;
-                        let _ = conn.execute(format!("DROP ROLE IF EXISTS {name}").as_str()).await;
-                    }
-                });
-            }
-        })
-        .join();
+        common::as_admin_from_drop(vec![
+            format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.database),
+            format!("DROP ROLE IF EXISTS {}", self.name),
+        ]);
     }
 }
 

@@ -490,29 +490,38 @@ fn a_caller_whose_agent_vanishes_mid_call_goes_back_to_the_queue_and_hears_why()
     });
 }
 
+/// The resident a call-back reaches: sipp answering (tests/sipp/resident_answers.xml) at the
+/// returned trunk address, its audio on a UDP socket of this test that talks (a 440 Hz tone) and
+/// listens for `listen_for`.
+async fn resident_on_the_trunk(
+    listen_for: Duration,
+) -> (tokio::process::Child, tokio::task::JoinHandle<Heard>, SocketAddr) {
+    let resident_port = common::center::free_udp_port();
+    let (socket, media_port) = phone_socket().await;
+    let timeout = format!("{}s", listen_for.as_secs());
+    let resident = tokio::process::Command::new("sipp")
+        .args(["-sf", &repo().join("tests/sipp/resident_answers.xml").to_string_lossy()])
+        .args(["-key", "rtp_port", &media_port.to_string()])
+        .args(["-i", "127.0.0.1", "-p", &resident_port.to_string()])
+        .args(["-mp", &common::center::free_udp_port().to_string()])
+        .args(["-m", "1", "-nostdin", "-timeout", &timeout, "-timeout_error"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap_or_else(|e| panic!("sipp: {e}"));
+    let phone = tokio::spawn(talking_phone(socket, listen_for, false));
+    let trunk: SocketAddr = format!("127.0.0.1:{resident_port}")
+        .parse()
+        .unwrap_or_else(|e| panic!("{e}"));
+    (resident, phone, trunk)
+}
+
 #[test]
 fn an_agent_calls_a_resident_back_through_the_trunk_and_hears_them() {
     enter_loopback_namespace();
     runtime().block_on(async {
-        // The resident: sipp answering (tests/sipp/resident_answers.xml) with its audio on a UDP
-        // socket of this test, which talks (a 440 Hz tone) and listens.
-        let resident_port = common::center::free_udp_port();
-        let (socket, media_port) = phone_socket().await;
-        let resident = tokio::process::Command::new("sipp")
-            .args(["-sf", &repo().join("tests/sipp/resident_answers.xml").to_string_lossy()])
-            .args(["-key", "rtp_port", &media_port.to_string()])
-            .args(["-i", "127.0.0.1", "-p", &resident_port.to_string()])
-            .args(["-mp", &common::center::free_udp_port().to_string()])
-            .args(["-m", "1", "-nostdin", "-timeout", "60s", "-timeout_error"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap_or_else(|e| panic!("sipp: {e}"));
-        let phone = tokio::spawn(talking_phone(socket, Duration::from_secs(60), false));
-        let trunk: SocketAddr = format!("127.0.0.1:{resident_port}")
-            .parse()
-            .unwrap_or_else(|e| panic!("{e}"));
+        let (resident, phone, trunk) = resident_on_the_trunk(Duration::from_secs(60)).await;
         let center = Center::start(Options {
             outbound_trunk: Some(trunk),
             ..Options::default()
@@ -690,23 +699,7 @@ fn at_debug_level_a_call_a_transfer_and_call_backs_leave_no_number_in_the_log() 
     tsunagu::logging::init_with(Some("debug"), log.clone());
     enter_loopback_namespace();
     runtime().block_on(async {
-        let resident_port = common::center::free_udp_port();
-        let (socket, media_port) = phone_socket().await;
-        let resident = tokio::process::Command::new("sipp")
-            .args(["-sf", &repo().join("tests/sipp/resident_answers.xml").to_string_lossy()])
-            .args(["-key", "rtp_port", &media_port.to_string()])
-            .args(["-i", "127.0.0.1", "-p", &resident_port.to_string()])
-            .args(["-mp", &common::center::free_udp_port().to_string()])
-            .args(["-m", "1", "-nostdin", "-timeout", "120s", "-timeout_error"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap_or_else(|e| panic!("sipp: {e}"));
-        let resident_phone = tokio::spawn(talking_phone(socket, Duration::from_secs(120), false));
-        let trunk: SocketAddr = format!("127.0.0.1:{resident_port}")
-            .parse()
-            .unwrap_or_else(|e| panic!("{e}"));
+        let (resident, resident_phone, trunk) = resident_on_the_trunk(Duration::from_secs(120)).await;
         let center = Center::start(Options {
             outbound_trunk: Some(trunk),
             ..Options::default()

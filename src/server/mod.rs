@@ -216,6 +216,9 @@ impl Center {
     }
 }
 
+/// How long stopping waits for the journal to write what is left.
+const JOURNAL_FLUSH_LIMIT: Duration = Duration::from_secs(30);
+
 /// A running center.
 pub struct Running {
     pub sip: SipEdge,
@@ -340,7 +343,7 @@ impl Running {
             );
         }
         self.sip.shutdown();
-        self.services.journal.flush().await;
+        self.services.journal.flush_within(JOURNAL_FLUSH_LIMIT).await;
         self.store.close().await;
     }
 }

@@ -171,6 +171,21 @@ impl Journal {
         }
     }
 
+    /// Like [`Journal::flush`], for at most `limit` (the service stopping while the database
+    /// is away): what is still waiting then is counted as lost, and false returned.
+    pub async fn flush_within(&self, limit: Duration) -> bool {
+        if tokio::time::timeout(limit, self.flush()).await.is_ok() {
+            return true;
+        }
+        let left = self.stats.pending.load(Ordering::Relaxed);
+        self.stats.lost.fetch_add(left, Ordering::Relaxed);
+        warn!(
+            lost = left,
+            "stopping while the database does not answer: journal rows not written"
+        );
+        false
+    }
+
     fn append(&self, entry: Entry) {
         if self.stats.pending.load(Ordering::Relaxed) >= self.limits.max_rows {
             let lost = self.stats.lost.fetch_add(1, Ordering::Relaxed) + 1;

@@ -70,22 +70,28 @@ impl TestDatabase {
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         let Some(name) = self.name.take() else { return };
-        // Drop in a thread with its own runtime: Drop may run inside a test's runtime.
-        let admin = postgres_admin_url();
-        let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
-            if let Ok(runtime) = runtime {
-                runtime.block_on(async {
-                    if let Ok(mut conn) = PgConnection::connect(&admin).await {
-                        let _ = conn
-                            .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
-                            .await;
-                    }
-                });
-            }
-        })
-        .join();
+        as_admin_from_drop(vec![format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")]);
     }
+}
+
+/// Runs statements on the PostgreSQL server as its administrator, from a `Drop`: in a thread
+/// with its own runtime, as a drop may run inside a test's runtime. Errors are ignored (it
+/// cleans up).
+pub fn as_admin_from_drop(statements: Vec<String>) {
+    let admin = postgres_admin_url();
+    let _ = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
+        if let Ok(runtime) = runtime {
+            runtime.block_on(async {
+                if let Ok(mut conn) = PgConnection::connect(&admin).await {
+                    for statement in statements {
+                        let _ = conn.execute(statement.as_str()).await;
+                    }
+                }
+            });
+        }
+    })
+    .join();
 }
 
 /// The `tsunagu` binary built for these tests.

@@ -152,38 +152,43 @@ where
     };
     if send(&mut sink, &hello).await {
         loop {
-            let event = tokio::select! {
+            let events = tokio::select! {
                 message = stream.next() => match message {
                     Some(Ok(Message::Text(text))) => {
-                        if this.state.sessions.get(&this.token, now()).is_none() {
+                        let event = if this.state.sessions.get(&this.token, now()).is_none() {
                             Event::SessionEnded
                         } else {
                             match serde_json::from_str::<FromBrowser>(&text) {
                                 Ok(message) => Event::Browser(message),
                                 Err(e) => Event::NotUnderstood(e.to_string()),
                             }
-                        }
+                        };
+                        vec![event]
                     }
                     Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
                     Some(Ok(_)) => continue,
                 },
                 notice = notices.recv() => match notice {
-                    Some(notice) => Event::Floor(notice),
+                    Some(notice) => vec![Event::Floor(notice)],
                     None => break,
                 },
                 internal = internal_rx.recv() => match internal {
-                    Some(Internal::Session(event)) => event,
+                    Some(Internal::Session(event)) => vec![event],
                     Some(Internal::AudioReady(leg, sdp)) => this.new_audio(leg, sdp).await,
                     Some(Internal::Link(generation, _)) if generation != this.generation => continue,
-                    Some(Internal::Link(_, LinkNews::Up)) => Event::AudioUp(true),
+                    Some(Internal::Link(_, LinkNews::Up)) => vec![Event::AudioUp(true)],
                     Some(Internal::Link(_, LinkNews::Lost)) => {
                         info!("the audio connection failed");
-                        Event::AudioLost
+                        vec![Event::AudioLost]
                     }
                     None => break,
                 },
             };
-            if !this.carry_out(event, &mut sink).await {
+            let mut going_on = true;
+            for event in events {
+                going_on = going_on && this.carry_out(event, &mut sink).await;
+            }
+            if !going_on {
                 break;
             }
         }
@@ -258,11 +263,12 @@ impl Loop {
     }
 
     /// A new audio leg replaces the old one: it goes where calls find it, and its link is
-    /// watched.
-    async fn new_audio(&mut self, leg: Arc<WebRtcLeg>, sdp: String) -> Event {
+    /// watched. The audio is down until the new link is up.
+    async fn new_audio(&mut self, leg: Arc<WebRtcLeg>, sdp: String) -> Vec<Event> {
+        let mut events = Vec::new();
         if let Some(old) = self.audio.replace(Arc::clone(&leg)) {
             old.close().await;
-            self.state.acd.audio(&self.name, self.session_id, false).await;
+            events.push(Event::AudioUp(false));
         }
         self.generation += 1;
         self.state
@@ -270,7 +276,8 @@ impl Loop {
             .agent_legs
             .put(&self.name, self.session_id, Arc::clone(&leg) as Arc<dyn MediaLeg>);
         tokio::spawn(watch_link(leg.link.clone(), self.generation, self.internal.clone()).in_current_span());
-        Event::AudioAnswered(Ok(sdp))
+        events.push(Event::AudioAnswered(Ok(sdp)));
+        events
     }
 
     fn file_wrap_up(&self, call: String, form: crate::journal::WrapUp) {
