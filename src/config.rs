@@ -50,6 +50,13 @@ pub struct SipConfig {
     pub trunk_peers: Vec<String>,
     /// Digest credentials the trunk must present on INVITE (none: the allow-list only).
     pub auth: Option<crate::sip::digest::TrunkCredentials>,
+    /// Answer hosts that are not trunk peers 403 (by default they get nothing back).
+    pub answer_strangers: bool,
+    /// Out-of-dialog requests (INVITE, OPTIONS, …) a second taken from one trunk peer; past
+    /// it INVITEs get 503 with Retry-After and the rest is dropped.
+    pub requests_per_second_per_peer: u32,
+    /// ... and from all trunk peers together.
+    pub requests_per_second: u32,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -58,7 +65,7 @@ pub struct MediaConfig {
     pub ip: IpAddr,
     pub rtp_ports: [u16; 2],
     pub timeout_seconds: u64,
-    /// Where RTP may be sent (addresses or CIDR); empty: wherever the trunk's SDP says.
+    /// Where RTP may be sent (addresses or CIDR); empty: the trunk peers' addresses and networks.
     pub rtp_peers: Vec<String>,
 }
 
@@ -107,6 +114,9 @@ impl Default for SipConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 5060)),
             trunk_peers: vec!["127.0.0.0/8".into(), "::1".into()],
             auth: None,
+            answer_strangers: false,
+            requests_per_second_per_peer: 1000,
+            requests_per_second: 2000,
         }
     }
 }

@@ -6,6 +6,8 @@
 //! at warn whatever `RUST_LOG` says: below that it prints every raw SIP message.
 
 use std::io::{self, Write};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use tracing::Metadata;
 use tracing_subscriber::EnvFilter;
@@ -81,6 +83,29 @@ impl<W: Write> Drop for LineWriter<W> {
     }
 }
 
+/// A warning that may come in floods (strangers scanning the trunk, rows lost while the
+/// database is down), written at most once a second with how many occurrences the silence hid.
+#[derive(Debug, Default)]
+pub struct Throttled {
+    state: Mutex<(Option<Instant>, u64)>,
+}
+
+impl Throttled {
+    /// `Some(occurrences since the last line)` when a line may be written at `now`.
+    pub fn tick(&self, now: Instant) -> Option<u64> {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        state.1 += 1;
+        match state.0 {
+            Some(last) if now.saturating_duration_since(last) < Duration::from_secs(1) => None,
+            _ => {
+                let count = state.1;
+                *state = (Some(now), 0);
+                Some(count)
+            }
+        }
+    }
+}
+
 /// Installs the log for the whole process: `RUST_LOG` or our default, to `writer`.
 pub fn init<W>(writer: W)
 where
@@ -104,6 +129,18 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    #[allow(clippy::disallowed_methods)] // one real instant as the base of simulated time
+    fn a_flood_of_warnings_becomes_one_line_a_second_with_a_count() {
+        let log = Throttled::default();
+        let t0 = Instant::now();
+        assert_eq!(log.tick(t0), Some(1));
+        for ms in (10..1000).step_by(10) {
+            assert_eq!(log.tick(t0 + Duration::from_millis(ms)), None);
+        }
+        assert_eq!(log.tick(t0 + Duration::from_millis(1000)), Some(100));
+    }
 
     #[test]
     fn another_crates_line_is_scrubbed_and_ours_is_kept() {

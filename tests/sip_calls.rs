@@ -344,28 +344,50 @@ async fn options_pings_bad_requests_and_strangers_get_clear_answers() {
     assert!(register.starts_with("SIP/2.0 405"), "{register}");
     assert_eq!(center.calls_today().await.len(), 0, "none of these is a call");
 
-    // A center that only takes calls from one carrier address: loopback is a stranger.
+    // A center that only takes calls from one carrier address: loopback is a stranger, and by
+    // default gets nothing back at all (an answer could be reflected at a forged address).
     let strict = Center::start(Options {
         trunk_peers: vec!["192.0.2.10".into()],
         ..Options::default()
     })
     .await;
-    let forbidden = exchange(&strict, request("INVITE", "INVITE", "SIP/2.0")).await;
-    assert!(forbidden.starts_with("SIP/2.0 403"), "{forbidden}");
-    assert_eq!(
-        strict
-            .running
-            .sip
-            .stats
-            .forbidden_peers
-            .load(std::sync::atomic::Ordering::Relaxed),
-        1
-    );
+    let stranger = UdpSocket::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("{e}"));
+    let invite = request("INVITE", "INVITE", "SIP/2.0")
+        .replace(
+            "LOCAL",
+            &stranger.local_addr().unwrap_or_else(|e| panic!("{e}")).to_string(),
+        )
+        .replace("CENTER", &strict.sip().to_string());
+    stranger
+        .send_to(invite.as_bytes(), strict.sip())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let strangers = &strict.running.sip.stats.strangers.seen;
+    for _ in 0..100 {
+        if strangers.load(std::sync::atomic::Ordering::Relaxed) > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(strangers.load(std::sync::atomic::Ordering::Relaxed), 1, "counted");
+    // Dropped before it was parsed: there is no path on which an answer could come.
+    let mut buf = [0u8; 2048];
+    assert!(stranger.try_recv(&mut buf).is_err(), "a stranger gets no answer");
     assert_eq!(
         strict.calls_today().await.len(),
         0,
         "a stranger's INVITE leaves no record"
     );
+    assert_eq!(strict.settle().await, (0, 0), "and takes no RTP port");
+    // Configured to answer them, the center says 403.
+    let answering = Center::start(Options {
+        trunk_peers: vec!["192.0.2.10".into()],
+        answer_strangers: true,
+        ..Options::default()
+    })
+    .await;
+    let forbidden = exchange(&answering, request("INVITE", "INVITE", "SIP/2.0")).await;
+    assert!(forbidden.starts_with("SIP/2.0 403"), "{forbidden}");
     assert_eq!(strict.settle().await, (0, 0), "and takes no RTP port");
 }
 
@@ -534,4 +556,27 @@ async fn a_carrier_with_the_right_digest_credentials_gets_in_and_a_wrong_passwor
     );
     let calls = center.calls_today().await;
     assert_eq!(calls.len(), 1, "a challenged INVITE makes no call record");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reinvite_that_moves_the_media_to_a_stranger_is_refused_and_the_call_goes_on() {
+    // The default: media only to the trunk peers (here loopback); 198.51.100.7 is elsewhere.
+    let center = Center::start(Options::default()).await;
+    let (socket, port) = phone_socket().await;
+    let listening = tokio::spawn(phone(socket, Vec::new(), Duration::from_secs(30)));
+    let (status, output) = sipp(&center, "caller_moves_media.xml", port, 0).await;
+    assert_eq!(status, Some(0), "the re-INVITE got 488, the call went on:\n{output}");
+    let heard = listening.await.unwrap_or_else(|e| panic!("{e}"));
+    let last = heard.last().map(|h| h.at).unwrap_or_else(|| panic!("nothing heard"));
+    let first = heard[0].at;
+    assert!(
+        last - first >= Duration::from_secs(3),
+        "the caller kept hearing the IVR after the refused re-INVITE: {:?}",
+        last - first
+    );
+    let steps = kinds(&center.calls_today().await[0]);
+    assert!(
+        steps.ends_with(&["abandoned:ivr".to_string(), "ended:caller-bye;caller".to_string()]),
+        "{steps:?}"
+    );
 }

@@ -182,6 +182,11 @@ async fn place(
             return (CallBackEnd::BadAudio, EndCause::BadSdp, Side::Center);
         }
     };
+    if !services.settings.media_allowed(answer.remote) {
+        warn!("the callee's answer names a media address that is not an allowed RTP peer: hanging up");
+        leg.leg.hang_up().await;
+        return (CallBackEnd::BadAudio, EndCause::BadSdp, Side::Center);
+    }
     steps.step(Step::OutboundAnswered {
         agent: call.agent.clone(),
     });
@@ -208,6 +213,7 @@ async fn place(
                         (CallBackEnd::CalleeHungUp, EndCause::CalleeBye, Side::Callee)
                     };
                 }
+                // A call-back keeps the media it was answered with (no re-INVITE moves it).
                 Some(LegEvent::NewOffer { reply, .. }) => reply.refuse().await,
                 Some(_) => {}
                 None => break (CallBackEnd::CalleeHungUp, EndCause::Other, Side::Unknown),

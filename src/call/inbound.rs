@@ -104,11 +104,9 @@ async fn handle(
             return refuse(&mut call, &steps, 488).await;
         }
     };
-    if let (Some(allowed), Some(remote)) = (&services.settings.rtp_peers, offer.remote) {
-        if !allowed.allows(remote.ip()) {
-            info!(media = %remote.ip(), "the offer's media address is not an allowed RTP peer: 488");
-            return refuse(&mut call, &steps, 488).await;
-        }
+    if !services.settings.media_allowed(offer.remote) {
+        info!("the offer's media address is not an allowed RTP peer: 488");
+        return refuse(&mut call, &steps, 488).await;
     }
     let socket = match services.ports.bind(services.settings.media_ip).await {
         Ok(socket) => Arc::new(socket),
@@ -330,6 +328,10 @@ impl Conversation<'_> {
                     Some(LegEvent::NewOffer { offer, reply }) => {
                         refresh_deadline = answer.refresh_deadline(now().0);
                         match &offer {
+                            Ok(offer) if !self.services.settings.media_allowed(offer.remote) => {
+                                info!("a new offer names a media address that is not an allowed RTP peer: 488");
+                                reply.refuse().await;
+                            }
                             Ok(offer) => match negotiate(offer, &[answer.negotiated.law]) {
                                 Ok(new) => {
                                     answer.negotiated = new;

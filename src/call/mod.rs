@@ -48,8 +48,10 @@ pub struct CallSettings {
     /// The address RTP sockets bind to and the SDP announces.
     pub media_ip: IpAddr,
     pub media_timeout: Duration,
-    /// Where RTP may be sent; `None`: wherever the offer says.
-    pub rtp_peers: Option<crate::sip::PeerAllowList>,
+    /// Where RTP may be sent (by default the trunk peers' networks): an offer or answer that
+    /// names another media address is refused, so a forged INVITE cannot aim the IVR's audio
+    /// at a third party.
+    pub rtp_peers: crate::sip::PeerAllowList,
     /// The calendar that decides whether a call arrived in hours (for the answer rate).
     pub sla_calendar: String,
     pub default_lang: Lang,
@@ -67,6 +69,11 @@ pub struct CallSettings {
 }
 
 impl CallSettings {
+    /// Whether media may go to the address an offer or answer names (none: on hold).
+    pub fn media_allowed(&self, remote: Option<std::net::SocketAddr>) -> bool {
+        remote.is_none_or(|r| self.rtp_peers.allows(r.ip()))
+    }
+
     /// Which line a dialed number is.
     pub fn line_of(&self, dialed: &PhoneNumber) -> Line {
         let dialed = dialed.expose();

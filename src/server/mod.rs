@@ -63,12 +63,12 @@ pub struct Center {
 
 /// Loads, checks and assembles everything `config` names.
 pub async fn assemble(config: Config) -> Result<Center, ServeError> {
+    // Media may go to the configured networks, or else to the trunk peers' own.
     let rtp_peers = match config.media.rtp_peers.is_empty() {
-        true => None,
-        false => Some(
-            PeerAllowList::parse(&config.media.rtp_peers)
-                .map_err(|e| ServeError::Config(format!("media.rtp_peers: {e}")))?,
-        ),
+        true => PeerAllowList::parse(&config.sip.trunk_peers)
+            .map_err(|e| ServeError::Config(format!("sip.trunk_peers: {e}")))?,
+        false => PeerAllowList::parse(&config.media.rtp_peers)
+            .map_err(|e| ServeError::Config(format!("media.rtp_peers: {e}")))?,
     };
     let default_lang = Lang::from_code(&config.center.default_language).ok_or_else(|| {
         ServeError::Config(format!(
@@ -241,6 +241,9 @@ pub async fn start(config: Config) -> Result<Running, ServeError> {
             listen: config.sip.listen,
             peers,
             auth: config.sip.auth.clone(),
+            answer_strangers: config.sip.answer_strangers,
+            per_source_rate: config.sip.requests_per_second_per_peer,
+            overall_rate: config.sip.requests_per_second,
         },
         calls_tx,
         Arc::clone(&center.services) as Arc<dyn Admission>,

@@ -3,10 +3,17 @@
 //! 400, 405, 481, 505), and handed to the application as an [`InboundCall`] when it is one.
 //! Before an INVITE becomes a call the application's [`Admission`] may turn it away with 503
 //! and Retry-After; every INVITE turned away is reported back to it, so that it has a record.
+//!
+//! What a stranger or a slow peer sends cannot stall the others: strangers are refused at the
+//! transport (TCP connections not accepted, datagrams dropped before parsing) unless configured
+//! to be answered; every source and all of them together have a request budget; and the loop
+//! that takes requests never waits on a reply: replies go out from tasks of their own, bounded
+//! in number and in time, so a peer that never reads only delays its own answers.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use rsipstack::EndpointBuilder;
 use rsipstack::dialog::dialog::Dialog;
@@ -21,10 +28,12 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
+use super::budget::{Budget, OverBudget, Rate};
 use super::digest::{Check, Nonces, TrunkCredentials};
 use super::leg::{CallLeg, InboundCall, map_dialog_states};
 use super::peers::PeerAllowList;
 use super::sdp::{SdpError, parse_offer};
+use super::strangers::Strangers;
 use super::udp_guard::{DatagramStats, GuardedUdpSocket};
 use crate::journal::ShedReason;
 use crate::pii::PhoneNumber;
@@ -43,11 +52,16 @@ pub enum SipError {
 #[derive(Debug, Default)]
 pub struct SipStats {
     pub datagrams: Arc<DatagramStats>,
-    pub forbidden_peers: AtomicU64,
+    /// Traffic from hosts that are not trunk peers (dropped, or answered 403 when configured).
+    pub strangers: Arc<Strangers>,
     pub bad_requests: AtomicU64,
     pub invites: AtomicU64,
     pub auth_failures: AtomicU64,
     pub options: AtomicU64,
+    /// Requests past a source's or the overall budget (INVITEs among them got 503).
+    pub over_budget: AtomicU64,
+    /// Replies not sent because too many were already waiting to go out (a peer not reading).
+    pub replies_dropped: AtomicU64,
 }
 
 pub struct SipSettings {
@@ -55,7 +69,19 @@ pub struct SipSettings {
     pub peers: PeerAllowList,
     /// Digest credentials required on INVITE, if any.
     pub auth: Option<TrunkCredentials>,
+    /// Answer strangers 403 rather than dropping what they send.
+    pub answer_strangers: bool,
+    /// Out-of-dialog requests a second from one source, and from all together.
+    pub per_source_rate: u32,
+    pub overall_rate: u32,
 }
+
+/// The longest a reply may take to go out before it is given up (a peer that does not read).
+const REPLY_LIMIT: Duration = Duration::from_secs(2);
+/// How long a refused INVITE's transaction is kept to absorb retransmissions and the ACK.
+const DRAIN_LIMIT: Duration = Duration::from_secs(32);
+/// Replies (with their drains) under way at once; past it, requests that need one are dropped.
+const REPLIES_IN_FLIGHT: usize = 2048;
 
 /// The application's say on new calls, asked for every INVITE before it becomes a call.
 pub trait Admission: Send + Sync {
@@ -107,11 +133,24 @@ impl SipEdge {
             socket,
             stats: Arc::clone(&stats.datagrams),
             peers: settings.peers.clone(),
+            strangers: Arc::clone(&stats.strangers),
+            answer_strangers: settings.answer_strangers,
         };
         let udp = UdpConnection::from_socket(Arc::new(guarded), None, Some(token.child_token()))
             .await
             .map_err(|e| SipError::Stack(e.to_string()))?;
         let transport = TransportLayer::new(token.child_token());
+        if !settings.answer_strangers {
+            // TCP connections from strangers are closed at accept, before any byte is read.
+            let (peers, strangers) = (settings.peers.clone(), Arc::clone(&stats.strangers));
+            transport.set_whitelist(move |ip: std::net::IpAddr| {
+                let allowed = peers.allows(ip);
+                if !allowed {
+                    strangers.seen(SocketAddr::new(ip, 0), "tcp");
+                }
+                std::future::ready(allowed)
+            });
+        }
         transport.add_transport(udp.into());
         let tcp = TcpListenerConnection::new(tcp_addr, None)
             .await
@@ -143,6 +182,13 @@ impl SipEdge {
             admission,
             auth: settings.auth,
             nonces: Nonces::default(),
+            answer_strangers: settings.answer_strangers,
+            budget: Budget::new(
+                Rate::per_second(settings.per_source_rate.max(1)),
+                Rate::per_second(settings.overall_rate.max(1)),
+                now(),
+            ),
+            replies: Arc::new(tokio::sync::Semaphore::new(REPLIES_IN_FLIGHT)),
         };
         tokio::spawn(edge.run(incoming, token.clone()));
         info!(%udp_addr, %tcp_addr, "listening for SIP");
@@ -179,6 +225,10 @@ struct Edge {
     admission: Arc<dyn Admission>,
     auth: Option<TrunkCredentials>,
     nonces: Nonces,
+    answer_strangers: bool,
+    budget: Budget,
+    /// Permits for replies under way.
+    replies: Arc<tokio::sync::Semaphore>,
 }
 
 impl Edge {
@@ -188,11 +238,12 @@ impl Edge {
                 _ = token.cancelled() => return,
                 tx = incoming.recv() => match tx { Some(tx) => tx, None => return },
             };
-            self.request(tx).await;
+            self.request(tx);
         }
     }
 
-    async fn request(&mut self, mut tx: Transaction) {
+    /// Decides what a request gets; never waits (replies go out from tasks of their own).
+    fn request(&mut self, tx: Transaction) {
         let source = tx
             .connection
             .as_ref()
@@ -200,36 +251,43 @@ impl Edge {
             .and_then(|a| a.get_socketaddr().ok());
         let method = tx.original.method;
         let Some(source) = source else {
-            reply_and_drain(tx, StatusCode::Forbidden, vec![]).await;
             return;
         };
         if !self.peers.allows(source.ip()) {
-            // Not one of our trunk peers: a line in the log and a counter, nothing else (no
-            // dialog, no RTP port, no call record).
-            self.stats.forbidden_peers.fetch_add(1, Ordering::Relaxed);
-            warn!(peer = %source, %method, "request from a host that is not a trunk peer: 403");
-            reply_and_drain(tx, StatusCode::Forbidden, vec![]).await;
+            // Not one of our trunk peers: a counter and a line a second at most, nothing else
+            // (no dialog, no RTP port, no call record), and by default no answer either.
+            self.stats.strangers.seen(source, method.to_string().as_str());
+            if self.answer_strangers {
+                self.reply(tx, StatusCode::Forbidden, vec![]);
+            }
             return;
         }
         if let Some((status, problem, headers)) = edge_problem(&tx) {
             self.stats.bad_requests.fetch_add(1, Ordering::Relaxed);
             info!(peer = %source, %method, %problem, "refused a request");
-            reply_and_drain(tx, status, headers).await;
+            self.reply(tx, status, headers);
             return;
         }
         let in_dialog = matches!(tx.original.to_header().and_then(|t| t.tag()), Ok(Some(_)));
         if in_dialog {
-            match self.layer.match_dialog(&tx) {
-                Some(mut dialog) => {
-                    tokio::spawn(async move {
-                        let _ = dialog.handle(&mut tx).await;
-                        if tx.last_response.is_none() && tx.original.method != Method::Ack {
-                            let _ = tx.reply(StatusCode::CallTransactionDoesNotExist).await;
-                        }
-                    });
-                }
-                None if method == Method::Ack => {}
-                None => reply_and_drain(tx, StatusCode::CallTransactionDoesNotExist, vec![]).await,
+            // Calls in progress are never budgeted: their ACKs and BYEs end calls.
+            self.in_dialog(tx, method);
+            return;
+        }
+        if let Err(over) = self.budget.take(source.ip(), now()) {
+            self.stats.over_budget.fetch_add(1, Ordering::Relaxed);
+            if method == Method::Invite {
+                debug!(peer = %source, ?over, "over the request budget: 503");
+                let retry_after = self.budget.retry_after().as_secs().to_string();
+                self.admission
+                    .turned_away(self.turned_away(&tx, source, ShedReason::Overload));
+                self.reply(
+                    tx,
+                    StatusCode::ServiceUnavailable,
+                    vec![Header::RetryAfter(retry_after.into())],
+                );
+            } else if over == OverBudget::Source {
+                debug!(peer = %source, %method, "over the source's request budget: dropped");
             }
             return;
         }
@@ -240,59 +298,98 @@ impl Edge {
                     Header::Allow(ALLOW.into()),
                     Header::Accept("application/sdp, application/dtmf-relay".into()),
                 ];
-                let _ = tx.reply_with(StatusCode::OK, headers, None).await;
+                self.reply(tx, StatusCode::OK, headers);
             }
             Method::Invite => {
                 if let Some(credentials) = &self.auth {
                     let authorization = tx.original.header_value("Authorization");
-                    if let Check::Challenge(challenge) = self.nonces.check(credentials, authorization.as_deref(), now())
+                    let uri = tx.original.uri.to_string();
+                    if let Check::Challenge(challenge) =
+                        self.nonces.check(credentials, authorization.as_deref(), &uri, now())
                     {
                         if authorization.is_some() {
                             self.stats.auth_failures.fetch_add(1, Ordering::Relaxed);
-                            warn!(peer = %source, "INVITE with wrong credentials: 401");
+                            warn!(peer = %source, "INVITE with wrong, replayed or stale credentials: 401");
                         }
                         let headers = vec![Header::WwwAuthenticate(challenge.into())];
-                        reply_and_drain(tx, StatusCode::Unauthorized, headers).await;
+                        self.reply(tx, StatusCode::Unauthorized, headers);
                         return;
                     }
                 }
-                self.invite(tx, source).await
+                self.invite(tx, source)
             }
             Method::Bye | Method::Cancel | Method::Info | Method::Update => {
-                reply_and_drain(tx, StatusCode::CallTransactionDoesNotExist, vec![]).await
+                self.reply(tx, StatusCode::CallTransactionDoesNotExist, vec![])
             }
-            _ => reply_and_drain(tx, StatusCode::MethodNotAllowed, vec![Header::Allow(ALLOW.into())]).await,
+            _ => self.reply(tx, StatusCode::MethodNotAllowed, vec![Header::Allow(ALLOW.into())]),
         }
     }
 
-    async fn invite(&self, mut tx: Transaction, peer: SocketAddr) {
-        self.stats.invites.fetch_add(1, Ordering::Relaxed);
+    /// A request within a dialog: the dialog handles it in a task of its own.
+    fn in_dialog(&mut self, mut tx: Transaction, method: Method) {
+        match self.layer.match_dialog(&tx) {
+            Some(mut dialog) => {
+                tokio::spawn(async move {
+                    let _ = dialog.handle(&mut tx).await;
+                    if tx.last_response.is_none() && tx.original.method != Method::Ack {
+                        let _ =
+                            tokio::time::timeout(REPLY_LIMIT, tx.reply(StatusCode::CallTransactionDoesNotExist)).await;
+                    }
+                });
+            }
+            None if method == Method::Ack => {}
+            None => self.reply(tx, StatusCode::CallTransactionDoesNotExist, vec![]),
+        }
+    }
+
+    /// Replies without a dialog from a task of its own, bounded in time; an INVITE's
+    /// transaction is then kept to absorb retransmissions and the ACK (RFC 3261 §17.2.1). When
+    /// too many replies are under way already, the request is dropped and counted.
+    fn reply(&self, mut tx: Transaction, status: StatusCode, headers: Vec<Header>) {
+        let Ok(permit) = Arc::clone(&self.replies).try_acquire_owned() else {
+            self.stats.replies_dropped.fetch_add(1, Ordering::Relaxed);
+            return;
+        };
+        tokio::spawn(async move {
+            let _permit = permit;
+            if tokio::time::timeout(REPLY_LIMIT, tx.reply_with(status, headers, None))
+                .await
+                .is_err()
+            {
+                debug!("a reply did not go out in time: given up");
+                return;
+            }
+            if tx.original.method == Method::Invite {
+                let _ = tokio::time::timeout(DRAIN_LIMIT, async { while tx.receive().await.is_some() {} }).await;
+            }
+        });
+    }
+
+    /// What is known of an INVITE that is turned away.
+    fn turned_away(&self, tx: &Transaction, peer: SocketAddr, why: ShedReason) -> TurnedAway {
         let request = &tx.original;
-        let sip_call_id = request
-            .call_id_header()
-            .map(|c| c.value().to_string())
-            .unwrap_or_default();
-        let caller = PhoneNumber::from(
-            request
-                .from_header()
-                .ok()
-                .and_then(|f| f.uri().ok())
-                .and_then(|u| u.user().map(str::to_string))
+        TurnedAway {
+            sip_call_id: request
+                .call_id_header()
+                .map(|c| c.value().to_string())
                 .unwrap_or_default(),
-        );
-        let dialed = PhoneNumber::from(request.uri.user().map(str::to_string).unwrap_or_default());
-        let transport = match tx.connection.as_ref().map(|c| c.get_addr().r#type) {
-            Some(Some(rsipstack::sip::transport::Transport::Tcp)) => "tcp",
-            _ => "udp",
-        };
-        let turned_away = |why| TurnedAway {
-            sip_call_id: sip_call_id.clone(),
-            caller: caller.clone(),
-            dialed: dialed.clone(),
+            caller: PhoneNumber::from(
+                request
+                    .from_header()
+                    .ok()
+                    .and_then(|f| f.uri().ok())
+                    .and_then(|u| u.user().map(str::to_string))
+                    .unwrap_or_default(),
+            ),
+            dialed: PhoneNumber::from(request.uri.user().map(str::to_string).unwrap_or_default()),
             peer,
-            transport,
+            transport: transport_of(tx),
             why,
-        };
+        }
+    }
+
+    fn invite(&self, mut tx: Transaction, peer: SocketAddr) {
+        self.stats.invites.fetch_add(1, Ordering::Relaxed);
         // The edge is the only sender on `calls`: room now is room at the send below.
         let refusal = self
             .admission
@@ -300,16 +397,16 @@ impl Edge {
             .or_else(|| (self.calls.capacity() == 0).then_some((ShedReason::Overload, OVERLOAD_RETRY_AFTER)));
         if let Some((why, retry_after)) = refusal {
             info!(peer = %peer, %why, "new call turned away with 503");
-            self.admission.turned_away(turned_away(why));
-            reply_and_drain(
+            self.admission.turned_away(self.turned_away(&tx, peer, why));
+            self.reply(
                 tx,
                 StatusCode::ServiceUnavailable,
                 vec![Header::RetryAfter(retry_after.to_string().into())],
-            )
-            .await;
+            );
             return;
         }
-        let refused_while_closing = turned_away(ShedReason::Draining);
+        let away = self.turned_away(&tx, peer, ShedReason::Draining);
+        let request = &tx.original;
         let session_expires = request
             .session_expires_header()
             .filter(|_| request.header_contains_token("Supported", "timer"))
@@ -319,6 +416,7 @@ impl Edge {
         } else {
             parse_offer(&request.body)
         };
+        let transport = transport_of(&tx);
         let contact = if transport == "tcp" {
             rsipstack::sip::Uri::try_from(format!("sip:tsunagu@{};transport=tcp", self.tcp_addr).as_str()).ok()
         } else {
@@ -329,12 +427,11 @@ impl Edge {
             Ok(dialog) => dialog,
             Err(e) => {
                 debug!(peer = %peer, error = %e, "INVITE refused by the dialog layer");
-                reply_and_drain(
+                self.reply(
                     tx,
                     StatusCode::Other(400, "Bad Request (Contact or From tag missing)".into()),
                     vec![],
-                )
-                .await;
+                );
                 return;
             }
         };
@@ -344,9 +441,9 @@ impl Edge {
         };
         let (events_tx, events) = mpsc::unbounded_channel();
         let call = InboundCall {
-            sip_call_id,
-            caller,
-            dialed,
+            sip_call_id: away.sip_call_id.clone(),
+            caller: away.caller.clone(),
+            dialed: away.dialed.clone(),
             peer,
             transport,
             offer,
@@ -367,7 +464,7 @@ impl Edge {
             Err(_) => {
                 // The calls' side is gone: the service is stopping.
                 info!(peer = %peer, "the service is stopping: 503");
-                self.admission.turned_away(refused_while_closing);
+                self.admission.turned_away(away);
                 let _ = dialog.reject(Some(StatusCode::ServiceUnavailable), None);
                 self.layer.remove_dialog(&dialog.id());
                 let mut dialog = Dialog::Invite(dialog);
@@ -376,6 +473,13 @@ impl Edge {
                 });
             }
         }
+    }
+}
+
+fn transport_of(tx: &Transaction) -> &'static str {
+    match tx.connection.as_ref().map(|c| c.get_addr().r#type) {
+        Some(Some(rsipstack::sip::transport::Transport::Tcp)) => "tcp",
+        _ => "udp",
     }
 }
 
@@ -475,13 +579,4 @@ fn edge_problem(tx: &Transaction) -> Option<(StatusCode, String, Vec<Header>)> {
         }
     }
     None
-}
-
-/// Replies without a dialog, then keeps the transaction alive so that a retransmitted INVITE
-/// gets the same answer and its ACK is absorbed (RFC 3261 §17.2.1).
-async fn reply_and_drain(mut tx: Transaction, status: StatusCode, headers: Vec<Header>) {
-    let _ = tx.reply_with(status, headers, None).await;
-    if tx.original.method == Method::Invite {
-        tokio::spawn(async move { while tx.receive().await.is_some() {} });
-    }
 }

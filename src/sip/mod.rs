@@ -2,6 +2,7 @@
 //! transactions and dialogs; this module is the only one that names it, and turns what it
 //! reports into our own types, so its breaking releases touch nothing else.
 //!
+//! - [`budget`]: the request budgets per source and overall (token buckets, sans-IO).
 //! - [`digest`]: optional digest authentication of the trunk's INVITEs.
 //! - [`edge`]: the endpoint on UDP and TCP, the checks at our edge, the request loop.
 //! - [`fuzzing`]: the datagram path without sockets, for the fuzz target and the garbage test.
@@ -10,8 +11,10 @@
 //! - [`raw`]: checks on the raw bytes, and minimal responses rsipstack cannot give.
 //! - [`dialer`]: calls out through the trunk (call-backs).
 //! - [`sdp`]: offer/answer for G.711 and telephone-events.
-//! - [`udp_guard`]: the UDP socket wrapper that counts what is not SIP.
+//! - [`strangers`]: what hosts that are not trunk peers send: counted, logged sparingly.
+//! - [`udp_guard`]: the UDP socket wrapper that drops strangers and counts what is not SIP.
 
+pub mod budget;
 pub mod dialer;
 pub mod digest;
 pub mod edge;
@@ -20,6 +23,7 @@ pub mod leg;
 pub mod peers;
 pub mod raw;
 pub mod sdp;
+pub mod strangers;
 pub mod udp_guard;
 
 pub use edge::{Admission, SipEdge, SipError, SipSettings, SipStats, TurnedAway};

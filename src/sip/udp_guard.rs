@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use super::peers::PeerAllowList;
 use super::raw;
+use super::strangers::Strangers;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 #[derive(Debug, Default)]
@@ -24,6 +25,9 @@ pub struct GuardedUdpSocket {
     pub stats: Arc<DatagramStats>,
     /// Only trunk peers get an answer from here (no answers to be reflected at others).
     pub peers: PeerAllowList,
+    /// Strangers' datagrams are dropped before they are parsed, unless they are to be answered.
+    pub strangers: Arc<Strangers>,
+    pub answer_strangers: bool,
 }
 
 impl GuardedUdpSocket {
@@ -52,8 +56,12 @@ impl rsipstack::platform::net::UdpSocket for GuardedUdpSocket {
     async fn recv_from(&self, buf: &mut [u8]) -> rsipstack::Result<(usize, SocketAddr)> {
         loop {
             let (len, source) = self.socket.recv_from(buf).await?;
-            let len = raw::unfold_in_place(buf, len);
             self.stats.received.fetch_add(1, Ordering::Relaxed);
+            if !self.answer_strangers && !self.peers.allows(source.ip()) {
+                self.strangers.seen(source, "udp");
+                continue;
+            }
+            let len = raw::unfold_in_place(buf, len);
             let datagram = &buf[..len];
             if is_keepalive(datagram) {
                 return Ok((len, source));

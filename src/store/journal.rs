@@ -23,6 +23,7 @@ use tracing::{info, warn};
 use super::batch::Batch;
 use super::{Store, StoreError};
 use crate::journal::{AgentEvent, FiledWrapUp, NewCall, StepRow};
+use crate::logging::Throttled;
 
 /// Bounds of the queue, in rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,7 +99,7 @@ pub struct Journal {
     tx: mpsc::UnboundedSender<Entry>,
     limits: JournalLimits,
     pub stats: Arc<JournalStats>,
-    lost_log: Arc<RateLimitedLog>,
+    lost_log: Arc<Throttled>,
 }
 
 /// How long a wrap-up's sender waits for its commit before being told it is delayed.
@@ -113,7 +114,7 @@ impl Journal {
             store,
             limits,
             stats: Arc::clone(&stats),
-            failed_log: RateLimitedLog::default(),
+            failed_log: Throttled::default(),
         };
         tokio::spawn(writer.run(rx));
         Journal {
@@ -213,33 +214,11 @@ fn now() -> Instant {
     Instant::now()
 }
 
-/// A warning at most once a second, saying how many occurrences the silence hid.
-#[derive(Debug, Default)]
-struct RateLimitedLog {
-    state: std::sync::Mutex<(Option<Instant>, u64)>,
-}
-
-impl RateLimitedLog {
-    /// `Some(occurrences since the last line)` when a line may be written now.
-    fn tick(&self, now: Instant) -> Option<u64> {
-        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        state.1 += 1;
-        match state.0 {
-            Some(last) if now.saturating_duration_since(last) < Duration::from_secs(1) => None,
-            _ => {
-                let count = state.1;
-                *state = (Some(now), 0);
-                Some(count)
-            }
-        }
-    }
-}
-
 struct Writer {
     store: Store,
     limits: JournalLimits,
     stats: Arc<JournalStats>,
-    failed_log: RateLimitedLog,
+    failed_log: Throttled,
 }
 
 /// Pauses between attempts while the database does not answer.
@@ -324,7 +303,7 @@ impl Writer {
     /// would recur (a constraint) is returned.
     async fn commit(&self, batch: &Batch<'_>) -> Result<(), StoreError> {
         let mut pause = FIRST_PAUSE;
-        let down_log = RateLimitedLog::default();
+        let down_log = Throttled::default();
         loop {
             match self.store.write_batch(batch).await {
                 Ok(()) => {
@@ -367,21 +346,4 @@ fn batch_of<'a>(entries: impl Iterator<Item = &'a Entry>) -> Batch<'a> {
         }
     }
     batch
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    #[allow(clippy::disallowed_methods)] // one real instant as the base of simulated time
-    fn a_flood_of_warnings_becomes_one_line_a_second_with_a_count() {
-        let log = RateLimitedLog::default();
-        let t0 = Instant::now();
-        assert_eq!(log.tick(t0), Some(1));
-        for ms in (10..1000).step_by(10) {
-            assert_eq!(log.tick(t0 + Duration::from_millis(ms)), None);
-        }
-        assert_eq!(log.tick(t0 + Duration::from_millis(1000)), Some(100));
-    }
 }

@@ -39,9 +39,19 @@ async fn metrics(State(state): State<AppState>) -> String {
         sip.datagrams.unparsable.load(Ordering::Relaxed),
     );
     metric(
-        "sip_forbidden_total",
-        "requests from hosts that are not trunk peers (403)",
-        sip.forbidden_peers.load(Ordering::Relaxed),
+        "sip_strangers_total",
+        "datagrams, connections and requests from hosts that are not trunk peers",
+        sip.strangers.seen.load(Ordering::Relaxed),
+    );
+    metric(
+        "sip_over_budget_total",
+        "requests past a peer's or the overall request budget (INVITEs got 503)",
+        sip.over_budget.load(Ordering::Relaxed),
+    );
+    metric(
+        "sip_replies_dropped_total",
+        "replies not sent because too many were waiting to go out",
+        sip.replies_dropped.load(Ordering::Relaxed),
     );
     metric(
         "sip_bad_requests_total",

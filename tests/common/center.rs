@@ -63,7 +63,7 @@ pub struct Options {
     pub trunk_peers: Vec<String>,
     /// PostgreSQL instead of the default SQLite file.
     pub database_url: Option<String>,
-    /// Where RTP may go (empty: anywhere the SDP says).
+    /// Where RTP may go (empty: the trunk peers).
     pub rtp_peers: Vec<String>,
     pub media_timeout_seconds: u64,
     /// Digest credentials the trunk must present (realm, username, password).
@@ -75,6 +75,8 @@ pub struct Options {
     pub secure_cookie: bool,
     /// `[journal]`: when new calls are shed, how many rows wait at most.
     pub journal: tsunagu::config::JournalConfig,
+    /// `[sip] answer_strangers`.
+    pub answer_strangers: bool,
 }
 
 impl Default for Options {
@@ -93,6 +95,7 @@ impl Default for Options {
             outbound_trunk: None,
             secure_cookie: false,
             journal: Default::default(),
+            answer_strangers: false,
         }
     }
 }
@@ -135,6 +138,7 @@ pub fn test_config(options: Options, dir: &Path) -> Config {
     config.outbound.trunk = options.outbound_trunk;
     config.http.secure_cookie = options.secure_cookie;
     config.journal = options.journal;
+    config.sip.answer_strangers = options.answer_strangers;
     // Centers of tests running side by side take their softphone ports from different
     // stretches, so that two never hand the same free port to WebRTC at once.
     let base = 40_000 + 100 * (rand::random::<u16>() % 200);
@@ -144,6 +148,10 @@ pub fn test_config(options: Options, dir: &Path) -> Config {
 
 impl Center {
     pub async fn start(options: Options) -> Center {
+        // TSUNAGU_TEST_LOG=debug shows the center's log in a failing test's output.
+        if let Ok(directives) = std::env::var("TSUNAGU_TEST_LOG") {
+            tsunagu::logging::init_with(Some(&directives), std::io::stderr);
+        }
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let config = test_config(options, dir.path());
         let running = tsunagu::server::start(config)
