@@ -76,6 +76,14 @@ pub struct HttpConfig {
     /// Mark the session cookie `Secure`: set it when browsers reach tsunagu over HTTPS (a TLS
     /// proxy in front), so the cookie never travels in clear.
     pub secure_cookie: bool,
+    /// The TLS proxies in front (addresses or CIDR): from them, the client's address is taken
+    /// from `X-Forwarded-For` / `Forwarded` (for the login throttle, the logs, `/metrics`).
+    pub trusted_proxies: Vec<String>,
+    /// The origin browsers see (`https://cc.example.jp`), when a proxy may rewrite `Host`:
+    /// WebSockets are accepted from pages of this origin. Empty: the request's own `Host`.
+    pub public_origin: String,
+    /// Who may read `/metrics` (addresses or CIDR); anyone else gets 404.
+    pub metrics_from: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -137,6 +145,9 @@ impl Default for HttpConfig {
         HttpConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             secure_cookie: false,
+            trusted_proxies: Vec::new(),
+            public_origin: String::new(),
+            metrics_from: vec!["127.0.0.0/8".into(), "::1".into()],
         }
     }
 }

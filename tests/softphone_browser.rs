@@ -18,6 +18,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use common::center::{Center, Options, kinds, prompt_frames, repo, rtp_packet, sipp_at};
+use common::netns::enter_loopback_namespace;
 use common::staff::add_user;
 use rtp::packet::Packet;
 use tokio::net::UdpSocket;
@@ -25,23 +26,6 @@ use tsunagu::journal::{Line, Step};
 use tsunagu::lang::Lang;
 use tsunagu::media::g711::Law;
 use webrtc_util::marshal::Unmarshal;
-
-/// A network namespace with only `lo`, up. Fails the test (never skips it) when it cannot.
-fn enter_loopback_namespace() {
-    // SAFETY: unshare(2) with CLONE_NEWNET touches only this thread's namespace membership.
-    let rc = unsafe { libc::unshare(libc::CLONE_NEWNET) };
-    assert_eq!(
-        rc,
-        0,
-        "cannot make a network namespace (needs CAP_SYS_ADMIN, as CI has): {}",
-        std::io::Error::last_os_error()
-    );
-    let up = Command::new("ip")
-        .args(["link", "set", "lo", "up"])
-        .status()
-        .unwrap_or_else(|e| panic!("ip (iproute2) is needed: {e}"));
-    assert!(up.success());
-}
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()

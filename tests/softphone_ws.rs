@@ -435,3 +435,61 @@ async fn nonsense_from_a_softphone_gets_a_clear_error_and_the_session_goes_on() 
     send(&mut ws, json!({"type": "ready"})).await;
     state(&mut ws, "ready", SECONDS_5).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logging_out_closes_every_open_page_of_the_session_at_once() {
+    let center = Center::start(Options::default()).await;
+    add_user(&center, "takeda", "supervisor", &[("ja", 3)]).await;
+    // One login, two pages: the softphone and the floor.
+    let (status, head, body) = http(
+        &center,
+        "POST",
+        "/api/login",
+        &[],
+        &format!(r#"{{"name":"takeda","password":"{}"}}"#, common::staff::PASSWORD),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let cookie = head
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("set-cookie: ")
+                .or_else(|| l.strip_prefix("Set-Cookie: "))
+        })
+        .and_then(|c| c.split(';').next())
+        .unwrap_or_else(|| panic!("{head}"))
+        .to_string();
+    let csrf = serde_json::from_str::<serde_json::Value>(&body).unwrap_or_default()["csrf_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let mut softphone = open_ws(&center, "/api/agent/ws", &cookie, None)
+        .await
+        .unwrap_or_else(|s| panic!("{s}"));
+    next(&mut softphone, "hello", SECONDS_5).await;
+    let mut floor = open_ws(&center, "/api/floor/ws", &cookie, None)
+        .await
+        .unwrap_or_else(|s| panic!("{s}"));
+    let (status, _, _) = http(
+        &center,
+        "POST",
+        "/api/logout",
+        &[("Cookie", &cookie), ("X-CSRF-Token", &csrf)],
+        "",
+    )
+    .await;
+    assert_eq!(status, 204);
+    for (name, socket) in [("softphone", &mut softphone), ("floor", &mut floor)] {
+        let closed = tokio::time::timeout(SECONDS_5, async {
+            use futures_util::StreamExt;
+            loop {
+                match socket.next().await {
+                    Some(Ok(tokio_tungstenite::tungstenite::Message::Close(_))) | None | Some(Err(_)) => return,
+                    Some(Ok(_)) => {}
+                }
+            }
+        })
+        .await;
+        assert!(closed.is_ok(), "the {name} page's socket stayed open after logging out");
+    }
+}

@@ -36,8 +36,15 @@ struct App {
 }
 
 async fn app() -> App {
+    app_with(|_| {}).await
+}
+
+/// An app whose configuration `change` adjusts first.
+async fn app_with(change: impl FnOnce(&mut tsunagu::config::Config)) -> App {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let center = tsunagu::server::assemble(test_config(Options::default(), dir.path()))
+    let mut config = test_config(Options::default(), dir.path());
+    change(&mut config);
+    let center = tsunagu::server::assemble(config)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let hash = tsunagu::auth::password::hash(PASSWORD).unwrap_or_else(|e| panic!("{e}"));
@@ -58,6 +65,17 @@ async fn app() -> App {
 
 /// A request as a browser on the same machine sends it.
 fn request(method: &str, path: &str, headers: &[(&str, &str)], body: impl Into<Body>) -> Request<Body> {
+    request_from("127.0.0.1:50000", method, path, headers, body)
+}
+
+/// A request arriving from `peer` (the connection's other end: a browser, or a proxy).
+fn request_from(
+    peer: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: impl Into<Body>,
+) -> Request<Body> {
     let mut builder = Request::builder()
         .method(method)
         .uri(path)
@@ -66,7 +84,7 @@ fn request(method: &str, path: &str, headers: &[(&str, &str)], body: impl Into<B
         builder = builder.header(*name, *value);
     }
     let mut request = builder.body(body.into()).unwrap_or_else(|e| panic!("{e}"));
-    let client: SocketAddr = "127.0.0.1:50000".parse().unwrap_or_else(|e| panic!("{e}"));
+    let client: SocketAddr = peer.parse().unwrap_or_else(|e| panic!("{e}"));
     request.extensions_mut().insert(ConnectInfo(client));
     request
 }
@@ -333,4 +351,197 @@ async fn the_softphone_session_loop_runs_over_channels() {
         tanaka.is_some_and(|a| !a.connected),
         "the agent's page is gone from the floor"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guesses_sent_all_at_once_are_counted_before_their_hashes_and_a_flood_gets_503() {
+    let app = app().await;
+    let wrong = || {
+        request(
+            "POST",
+            "/api/login",
+            &[],
+            json!({"name": "tanaka", "password": "guess"}).to_string(),
+        )
+    };
+    let answers = futures_util::future::join_all((0..20).map(|_| app.send(wrong()))).await;
+    let refused = answers
+        .iter()
+        .filter(|(s, _, _)| *s == StatusCode::UNAUTHORIZED)
+        .count();
+    let throttled = answers
+        .iter()
+        .filter(|(s, _, _)| *s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!(
+        (refused, throttled),
+        (10, 10),
+        "ten tries, then 429, however many come at once"
+    );
+    // Forty different names at once (under the address's limit): the password checks that
+    // cannot wait their turn are turned away with 503 and Retry-After rather than queued.
+    let app = self::app().await;
+    let many = futures_util::future::join_all((0..40).map(|n| {
+        app.send(request(
+            "POST",
+            "/api/login",
+            &[],
+            json!({"name": format!("user{n}"), "password": "guess"}).to_string(),
+        ))
+    }))
+    .await;
+    let unavailable: Vec<_> = many
+        .iter()
+        .filter(|(s, _, _)| *s == StatusCode::SERVICE_UNAVAILABLE)
+        .collect();
+    assert!(!unavailable.is_empty(), "40 logins at once: some must be turned away");
+    assert!(unavailable.iter().all(|(_, h, _)| h.contains_key(header::RETRY_AFTER)));
+    assert!(
+        many.iter()
+            .all(|(s, _, _)| *s == StatusCode::SERVICE_UNAVAILABLE || *s == StatusCode::UNAUTHORIZED)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_a_trusted_proxy_each_client_is_throttled_alone_and_the_public_origin_decides() {
+    let app = app_with(|config| {
+        config.http.trusted_proxies = vec!["10.0.0.1".into()];
+        config.http.public_origin = "https://cc.example.jp".into();
+    })
+    .await;
+    let from_client = |client: &'static str, name: String| {
+        request_from(
+            "10.0.0.1:40000",
+            "POST",
+            "/api/login",
+            &[("x-forwarded-for", client)],
+            json!({"name": name, "password": "guess"}).to_string(),
+        )
+    };
+    for n in 0..50 {
+        let (status, _, _) = app.send(from_client("198.51.100.1", format!("guess{n}"))).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let (status, _, _) = app.send(from_client("198.51.100.1", "guess50".into())).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "the guesser is stopped");
+    let (status, _, _) = app.send(from_client("198.51.100.2", "tanaka".into())).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "another client behind the proxy is not"
+    );
+    // A page of the public origin may open the floor's socket (the upgrade itself needs a real
+    // connection: what is refused here is only that this is no WebSocket); another site may not.
+    let (cookie, _) = app.log_in("suzuki").await;
+    let ws = |origin: &'static str| {
+        request_from(
+            "10.0.0.1:40000",
+            "GET",
+            "/api/floor/ws",
+            &[
+                ("cookie", cookie.as_str()),
+                ("origin", origin),
+                ("host", "127.0.0.1:8080"),
+            ],
+            Body::empty(),
+        )
+    };
+    let (status, _, _) = app.send(ws("https://evil.example")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) = app.send(ws("https://cc.example.jp")).await;
+    assert_ne!(
+        status,
+        StatusCode::FORBIDDEN,
+        "our own page, though Host says otherwise"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_are_for_the_operators_hosts_only() {
+    let app = app_with(|config| config.http.trusted_proxies = vec!["10.0.0.1".into()]).await;
+    let get =
+        |peer: &'static str, headers: &[(&str, &str)]| request_from(peer, "GET", "/metrics", headers, Body::empty());
+    let (status, _, body) = app.send(get("127.0.0.1:40000", &[])).await;
+    assert!(status == StatusCode::OK && body.contains("tsunagu_journal_rows_lost_total"));
+    let (status, _, body) = app.send(get("203.0.113.9:40000", &[])).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    let (status, _, _) = app
+        .send(get("10.0.0.1:40000", &[("x-forwarded-for", "203.0.113.9")]))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "through the proxy, the client decides");
+}
+
+/// A second softphone (another tab) while the agent is on a call would take the audio from
+/// under the caller: it is refused, and the first goes on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_softphone_during_a_call_is_refused_and_the_first_keeps_the_call() {
+    let app = app().await;
+    let acd = app.center.acd.clone();
+    let session_loop = |app: &App| {
+        let (token, session) = app.center.sessions.open("tanaka", Role::Agent, Instant::now());
+        let state = app.center.app_state(Arc::default(), None);
+        let (to_page, page) = futures_channel::mpsc::unbounded::<Message>();
+        let (from_page, incoming) = futures_channel::mpsc::unbounded::<Result<Message, std::convert::Infallible>>();
+        let running = tokio::spawn(tsunagu::web::agent::socket::run(
+            state,
+            to_page,
+            incoming,
+            StaffSession { token, session },
+        ));
+        (page, from_page, running)
+    };
+    let (mut page, mut from_page, _first) = session_loop(&app);
+    next(&mut page, "hello").await;
+    // The audio is up (as the browser's connection would say), the agent is ready, a call rings.
+    acd.input(tsunagu::acd::desk::Input::AgentAudio {
+        agent: "tanaka".into(),
+        up: true,
+    })
+    .await;
+    from_page
+        .send(Ok(Message::Text(json!({"type": "ready"}).to_string().into())))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (calls_tx, _call_notices) = tokio::sync::mpsc::channel(8);
+    acd.enqueue(
+        "c1",
+        tsunagu::acd::desk::CallInfo {
+            caller: PhoneNumber::from("09012345678"),
+            lang: tsunagu::lang::Lang::Ja,
+            queue: "general".into(),
+            path: String::new(),
+        },
+        false,
+        calls_tx,
+    )
+    .await;
+    next(&mut page, "ringing").await;
+    from_page
+        .send(Ok(Message::Text(json!({"type": "answer_call"}).to_string().into())))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    next(&mut page, "connected").await;
+
+    let (mut second_page, _second_from, second) = session_loop(&app);
+    let refused = next(&mut second_page, "error").await;
+    assert!(
+        refused["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("on a call in another tab")),
+        "{refused}"
+    );
+    tokio::time::timeout(Duration::from_secs(5), second)
+        .await
+        .unwrap_or_else(|_| panic!("the second softphone was not closed"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    // The first is still the agent's, on the call: it can hang up.
+    from_page
+        .send(Ok(Message::Text(json!({"type": "hang_up"}).to_string().into())))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    loop {
+        if next(&mut page, "state").await["state"] == "wrap_up" {
+            break;
+        }
+    }
 }

@@ -2,10 +2,16 @@
 //! token (CSRF) that state-changing requests must echo in a header. Kept in memory: a restart
 //! logs everyone out, which is acceptable for a call center's staff and keeps tokens out of the
 //! database.
+//!
+//! Each session has an end signal: pages that hold a WebSocket (the softphone, the floor) wait
+//! on it and close the moment the session is logged out or expires, so a socket never outlives
+//! its session (and never carries another caller's number to a page nobody is logged in at).
 
 use std::collections::HashMap;
 use std::sync::RwLock;
 use std::time::{Duration, Instant};
+
+use tokio_util::sync::CancellationToken;
 
 use super::Role;
 
@@ -14,12 +20,14 @@ pub const IDLE_LIMIT: Duration = Duration::from_secs(30 * 60);
 /// At most this many sessions (a flood of logins cannot grow the map without bound).
 const MAX_SESSIONS: usize = 10_000;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Session {
     pub name: String,
     pub role: Role,
     pub csrf: String,
     last_seen: Instant,
+    /// Cancelled when the session ends (logged out, expired, pushed out by a flood of logins).
+    pub ended: CancellationToken,
 }
 
 impl Session {
@@ -31,6 +39,7 @@ impl Session {
             role,
             csrf: token(),
             last_seen: Instant::now(),
+            ended: CancellationToken::new(),
         }
     }
 }
@@ -52,13 +61,22 @@ impl Sessions {
             role,
             csrf: token(),
             last_seen: now,
+            ended: CancellationToken::new(),
         };
         let cookie = token();
         let mut map = self.by_token.write().unwrap_or_else(|p| p.into_inner());
-        map.retain(|_, s| now.saturating_duration_since(s.last_seen) < IDLE_LIMIT);
+        map.retain(|_, s| {
+            let alive = now.saturating_duration_since(s.last_seen) < IDLE_LIMIT;
+            if !alive {
+                s.ended.cancel();
+            }
+            alive
+        });
         if map.len() >= MAX_SESSIONS {
             if let Some(oldest) = map.iter().min_by_key(|(_, s)| s.last_seen).map(|(t, _)| t.clone()) {
-                map.remove(&oldest);
+                if let Some(pushed_out) = map.remove(&oldest) {
+                    pushed_out.ended.cancel();
+                }
             }
         }
         map.insert(cookie.clone(), session.clone());
@@ -70,15 +88,20 @@ impl Sessions {
         let mut map = self.by_token.write().unwrap_or_else(|p| p.into_inner());
         let session = map.get_mut(cookie)?;
         if now.saturating_duration_since(session.last_seen) >= IDLE_LIMIT {
-            map.remove(cookie);
+            if let Some(expired) = map.remove(cookie) {
+                expired.ended.cancel();
+            }
             return None;
         }
         session.last_seen = now;
         Some(session.clone())
     }
 
+    /// Logs out: the session ends, and every page's socket of it with it.
     pub fn close(&self, cookie: &str) {
-        self.by_token.write().unwrap_or_else(|p| p.into_inner()).remove(cookie);
+        if let Some(session) = self.by_token.write().unwrap_or_else(|p| p.into_inner()).remove(cookie) {
+            session.ended.cancel();
+        }
     }
 }
 
@@ -103,9 +126,11 @@ mod tests {
             sessions.get(&cookie, t0 + Duration::from_secs(80 * 60)).is_none(),
             "idle 35 min: ended"
         );
-        let (cookie, _) = sessions.open("tanaka", Role::Agent, t0);
+        let (cookie, session) = sessions.open("tanaka", Role::Agent, t0);
+        assert!(!session.ended.is_cancelled());
         sessions.close(&cookie);
         assert!(sessions.get(&cookie, t0).is_none());
+        assert!(session.ended.is_cancelled(), "the session's sockets are told");
         assert!(sessions.get("forged", t0).is_none());
     }
 }

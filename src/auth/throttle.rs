@@ -1,7 +1,10 @@
-//! Slows password guessing: failed logins are counted per account name and per client address
-//! over a window; past the limit, that name (or address) gets 429 until the window has passed
-//! since its first counted failure. A success clears the name's count. Kept in memory, like the
-//! sessions. The per-address limit is higher: a call center's agents share one NAT address.
+//! Slows password guessing: logins are counted per account name and per client address over a
+//! window; past the limit, that name (or address) gets 429 until the window has passed since its
+//! first counted attempt. An attempt is counted *before* its password is checked (so that many
+//! at once cannot all slip under the limit while their hashes are computed), and a success takes
+//! its count back: the name's count is cleared, the address's goes down by one. Kept in memory,
+//! like the sessions. The per-address limit is higher: a call center's agents share one NAT
+//! address.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -45,21 +48,33 @@ fn name_key(name: &str) -> String {
 }
 
 impl LoginThrottle {
-    /// Whether a login for `name` from `address` may be tried now.
-    pub fn allows(&self, name: &str, address: IpAddr, now: Instant) -> bool {
-        !over(&self.names, &name_key(name), PER_NAME, now) && !over(&self.addresses, &address, PER_ADDRESS, now)
-    }
-
-    pub fn failed(&self, name: &str, address: IpAddr, now: Instant) {
-        count(&self.names, name_key(name), now);
+    /// Counts a login attempt for `name` from `address` at `now`, if it may be tried: false
+    /// (nothing counted) when the name or the address is over its limit.
+    pub fn attempt(&self, name: &str, address: IpAddr, now: Instant) -> bool {
+        // One lock at a time, always names first: the check and the count are one step per map.
+        let key = name_key(name);
+        if over(&self.names, &key, PER_NAME, now) || over(&self.addresses, &address, PER_ADDRESS, now) {
+            return false;
+        }
+        count(&self.names, key, now);
         count(&self.addresses, address, now);
+        true
     }
 
-    pub fn succeeded(&self, name: &str) {
+    /// The attempt's password was right: its count is taken back.
+    pub fn succeeded(&self, name: &str, address: IpAddr) {
         self.names
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .remove(&name_key(name));
+        if let Some(entry) = self
+            .addresses
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get_mut(&address)
+        {
+            entry.1 = entry.1.saturating_sub(1);
+        }
     }
 }
 
@@ -73,21 +88,22 @@ mod tests {
         let t0 = Instant::now();
         let throttle = LoginThrottle::default();
         let ip: IpAddr = [192, 0, 2, 1].into();
+        // Ten attempts at once (their hashes not yet checked): the eleventh is refused already.
         for _ in 0..PER_NAME {
-            assert!(throttle.allows("tanaka", ip, t0));
-            throttle.failed("tanaka", ip, t0);
+            assert!(throttle.attempt("tanaka", ip, t0));
         }
-        assert!(!throttle.allows("tanaka", ip, t0 + Duration::from_secs(60)));
+        assert!(!throttle.attempt("tanaka", ip, t0 + Duration::from_secs(60)));
         assert!(
-            throttle.allows("sato", ip, t0),
+            throttle.attempt("sato", ip, t0),
             "other names from the same office still log in"
         );
+        throttle.succeeded("sato", ip);
         assert!(
-            throttle.allows("tanaka", ip, t0 + WINDOW),
+            throttle.attempt("tanaka", ip, t0 + WINDOW),
             "the lock ends with the window"
         );
-        throttle.succeeded("tanaka");
-        assert!(throttle.allows("tanaka", ip, t0 + Duration::from_secs(60)));
+        throttle.succeeded("tanaka", ip);
+        assert!(throttle.attempt("tanaka", ip, t0 + Duration::from_secs(60)));
     }
 
     #[test]
@@ -97,9 +113,17 @@ mod tests {
         let throttle = LoginThrottle::default();
         let ip: IpAddr = [198, 51, 100, 7].into();
         for n in 0..PER_ADDRESS {
-            throttle.failed(&format!("user{n}"), ip, t0);
+            assert!(throttle.attempt(&format!("user{n}"), ip, t0));
         }
-        assert!(!throttle.allows("someone-new", ip, t0));
-        assert!(throttle.allows("someone-new", [198, 51, 100, 8].into(), t0));
+        assert!(!throttle.attempt("someone-new", ip, t0));
+        assert!(throttle.attempt("someone-new", [198, 51, 100, 8].into(), t0));
+        // A whole shift logging in from the office's one address is not held back: each
+        // success takes its count back.
+        let office: IpAddr = [203, 0, 113, 1].into();
+        for n in 0..(PER_ADDRESS * 3) {
+            let agent = format!("agent{n}");
+            assert!(throttle.attempt(&agent, office, t0), "{agent}");
+            throttle.succeeded(&agent, office);
+        }
     }
 }

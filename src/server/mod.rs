@@ -30,7 +30,7 @@ use crate::sip::dialer::{Dialer, DialerSettings};
 use crate::sip::{Admission, PeerAllowList, SipEdge, SipSettings, SipStats};
 use crate::store::Store;
 use crate::store::journal::{Journal, JournalLimits};
-use crate::web::{self, AppState, SoftphoneSettings};
+use crate::web::{self, AppState, HttpSettings, SoftphoneSettings};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
@@ -59,6 +59,8 @@ pub struct Center {
     pub sessions: Arc<Sessions>,
     dial_plan: Arc<DialPlan>,
     webrtc: WebRtcSettings,
+    http: HttpSettings,
+    busy: Arc<crate::web::agent::socket::BusyAgents>,
 }
 
 /// Loads, checks and assembles everything `config` names.
@@ -182,6 +184,15 @@ pub async fn assemble(config: Config) -> Result<Center, ServeError> {
         public_ip: config.softphone.public_ip,
         ports: Arc::new(PortRange::new(softphone_first..=softphone_last)),
     };
+    let list = |key: &str, entries: &[String]| {
+        PeerAllowList::parse(entries).map_err(|e| ServeError::Config(format!("http.{key}: {e}")))
+    };
+    let http = HttpSettings {
+        trusted_proxies: list("trusted_proxies", &config.http.trusted_proxies)?,
+        public_origin: Some(config.http.public_origin.trim().to_string()).filter(|o| !o.is_empty()),
+        metrics_from: list("metrics_from", &config.http.metrics_from)?,
+        secure_cookie: config.http.secure_cookie,
+    };
     Ok(Center {
         config,
         store,
@@ -190,6 +201,8 @@ pub async fn assemble(config: Config) -> Result<Center, ServeError> {
         sessions: Arc::default(),
         dial_plan: Arc::new(dial_plan),
         webrtc,
+        http,
+        busy: Arc::default(),
     })
 }
 
@@ -209,9 +222,10 @@ impl Center {
                 categories: self.config.agents.categories.clone().into(),
                 dial_plan: Arc::clone(&self.dial_plan),
                 dialer,
+                busy: Arc::clone(&self.busy),
             },
             short_abandon_seconds: self.config.center.short_abandon_seconds,
-            secure_cookie: self.config.http.secure_cookie,
+            http: self.http.clone(),
         }
     }
 }

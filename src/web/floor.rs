@@ -17,7 +17,7 @@ use serde::Serialize;
 use tracing::{Instrument, warn};
 
 use super::AppState;
-use super::extract::{SameOrigin, Supervisor};
+use super::extract::{SameOrigin, StaffSession, Supervisor};
 use crate::acd::desk::DeskView;
 use crate::calendar;
 use crate::journal::{AgentStateName, NotReadyReason};
@@ -112,14 +112,25 @@ async fn floor_ws(
 ) -> Response {
     let span = tracing::info_span!("floor", supervisor = %staff.name());
     ws.max_message_size(MAX_MESSAGE)
-        .on_upgrade(move |socket| watch_floor(state, socket).instrument(span))
+        .on_upgrade(move |socket| watch_floor(state, socket, staff).instrument(span))
 }
 
-async fn watch_floor(state: AppState, mut socket: WebSocket) {
+/// Sends the floor every [`REFRESH`] while the supervisor's session lasts: the page keeps it
+/// alive, and logging out (or its end) closes the page's socket at once.
+async fn watch_floor(state: AppState, mut socket: WebSocket, staff: StaffSession) {
     let mut tick = tokio::time::interval(REFRESH);
+    let ended = staff.session.ended.clone();
     loop {
         tokio::select! {
+            () = ended.cancelled() => {
+                let _ = socket.send(Message::Close(None)).await;
+                break;
+            }
             _ = tick.tick() => {
+                if state.sessions.get(&staff.token, crate::web::extract::now()).is_none() {
+                    let _ = socket.send(Message::Close(None)).await;
+                    break;
+                }
                 let Some(floor) = snapshot(&state).await else { break };
                 let Ok(text) = serde_json::to_string(&floor) else { break };
                 if socket.send(Message::Text(text.into())).await.is_err() {

@@ -2,9 +2,7 @@
 //! session cookie. Wrong name and wrong password get the same answer. Logging out, like every
 //! state-changing call, needs the session's CSRF token (the guard in [`super::extract`]).
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -14,7 +12,7 @@ use tracing::{info, warn};
 
 use super::AppState;
 use super::error::{ApiError, JsonBody};
-use super::extract::{COOKIE, Staff, now};
+use super::extract::{COOKIE, ClientAddress, Staff, now};
 use crate::auth::{Role, password};
 
 /// A login body is a name and a password: a few hundred bytes.
@@ -42,31 +40,38 @@ struct Me {
 
 async fn login(
     State(state): State<AppState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    ClientAddress(client): ClientAddress,
     JsonBody(credentials): JsonBody<Credentials>,
 ) -> Result<Response, ApiError> {
-    if !state.throttle.allows(&credentials.name, client.ip(), now()) {
-        warn!(client = %client.ip(), "login refused: too many failed attempts");
+    // Counted before the slow check, so that many attempts at once cannot slip under the limit.
+    if !state.throttle.attempt(&credentials.name, client, now()) {
+        warn!(%client, "login refused: too many failed attempts");
         return Err(ApiError::TooMany("too many failed logins: try again later".into()));
     }
+    let Ok(_waiting) = WAITING.try_acquire() else {
+        warn!(%client, "login refused: too many password checks waiting");
+        return Err(ApiError::Unavailable {
+            message: "too many logins at once: try again in a moment".into(),
+            retry_after: 2,
+        });
+    };
     let user = state.store.find_user(&credentials.name).await?;
     // Verify against a real hash even for an unknown name, so that timing does not tell names.
     const DUMMY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$R4ArI8a0qEwPzFq2nZ6ux7mU1yOmGpM9tpBZg8kOCeQ";
     let hash = user.as_ref().map_or(DUMMY, |u| u.password_hash.as_str()).to_string();
     let matches = verify_off_the_runtime(credentials.password, hash).await;
     let (Some(user), true) = (user, matches) else {
-        info!(client = %client.ip(), "login refused");
-        state.throttle.failed(&credentials.name, client.ip(), now());
+        info!(%client, "login refused");
         return Err(ApiError::Unauthorized("wrong name or password".into()));
     };
-    state.throttle.succeeded(&user.name);
+    state.throttle.succeeded(&user.name, client);
     let Some(role) = Role::parse(&user.role) else {
         return Err(ApiError::Forbidden("this account has no valid role".into()));
     };
     let (cookie, session) = state.sessions.open(&user.name, role, now());
     info!(user = %user.name, %role, "logged in");
     let mut headers = HeaderMap::new();
-    let secure = if state.secure_cookie { "; Secure" } else { "" };
+    let secure = if state.http.secure_cookie { "; Secure" } else { "" };
     let value = format!("{COOKIE}={cookie}; HttpOnly; SameSite=Strict; Path=/{secure}");
     if let Ok(value) = HeaderValue::from_str(&value) {
         headers.insert(header::SET_COOKIE, value);
@@ -83,6 +88,9 @@ async fn login(
 /// burst of logins (a shift starting, or someone guessing) must neither hold the async workers
 /// that carry the calls' media nor grow the memory without bound.
 static VERIFYING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+/// Logins waiting for (or in) a password check, at most; past it, 503 with Retry-After. A
+/// shift of agents logging in at once fits; a flood does not queue up.
+static WAITING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(32);
 
 async fn verify_off_the_runtime(password: String, hash: String) -> bool {
     let Ok(_permit) = VERIFYING.acquire().await else {

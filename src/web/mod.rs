@@ -30,8 +30,8 @@ use crate::auth::throttle::LoginThrottle;
 use crate::call::CallServices;
 use crate::media::webrtc_leg::WebRtcSettings;
 use crate::outbound::dialplan::DialPlan;
-use crate::sip::SipStats;
 use crate::sip::dialer::Dialer;
+use crate::sip::{PeerAllowList, SipStats};
 use crate::store::Store;
 
 /// No route takes a body larger than this (the largest is a wrap-up's notes).
@@ -46,6 +46,21 @@ pub struct SoftphoneSettings {
     pub dial_plan: Arc<DialPlan>,
     /// Where call-backs go; `None` when `[outbound] trunk` is not set.
     pub dialer: Option<Dialer>,
+    /// Agents with a call-back up (a second softphone is refused meanwhile).
+    pub busy: Arc<agent::socket::BusyAgents>,
+}
+
+/// Who the HTTP side trusts, and what it shows to whom.
+#[derive(Clone, Debug)]
+pub struct HttpSettings {
+    /// The TLS proxies in front: their requests carry the client's address.
+    pub trusted_proxies: PeerAllowList,
+    /// The origin browsers see, when a proxy may rewrite `Host`.
+    pub public_origin: Option<String>,
+    /// Who may read `/metrics`.
+    pub metrics_from: PeerAllowList,
+    /// Mark the cookie `Secure` (served over HTTPS, e.g. behind a TLS proxy).
+    pub secure_cookie: bool,
 }
 
 /// Everything the handlers share; cheap to clone.
@@ -59,8 +74,7 @@ pub struct AppState {
     pub sip: Arc<SipStats>,
     pub softphone: SoftphoneSettings,
     pub short_abandon_seconds: u32,
-    /// Mark the cookie `Secure` (served over HTTPS, e.g. behind a TLS proxy).
-    pub secure_cookie: bool,
+    pub http: HttpSettings,
 }
 
 /// The whole HTTP side.

@@ -9,6 +9,8 @@ use axum::extract::State;
 use axum::routing::get;
 
 use super::AppState;
+use super::error::ApiError;
+use super::extract::ClientAddress;
 use crate::journal::AgentStateName;
 
 pub fn routes() -> Router<AppState> {
@@ -17,7 +19,11 @@ pub fn routes() -> Router<AppState> {
         .route("/metrics", get(metrics))
 }
 
-async fn metrics(State(state): State<AppState>) -> String {
+async fn metrics(State(state): State<AppState>, ClientAddress(client): ClientAddress) -> Result<String, ApiError> {
+    // Counters tell an attacker how the center is doing: only for the operator's hosts.
+    if !state.http.metrics_from.allows(client) {
+        return Err(ApiError::NotFound("not found".into()));
+    }
     let mut out = String::new();
     // Labelled series, written apart from the one-value gauges and appended at the end.
     let mut agents = String::new();
@@ -154,5 +160,5 @@ async fn metrics(State(state): State<AppState>) -> String {
         u64::from(journal.database_down.load(Ordering::Relaxed)),
     );
     out.push_str(&agents);
-    out
+    Ok(out)
 }

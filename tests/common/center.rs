@@ -77,6 +77,8 @@ pub struct Options {
     pub journal: tsunagu::config::JournalConfig,
     /// `[sip] answer_strangers`.
     pub answer_strangers: bool,
+    /// Where SIP listens and RTP binds (default 127.0.0.1, a free port).
+    pub ip: std::net::IpAddr,
 }
 
 impl Default for Options {
@@ -96,6 +98,7 @@ impl Default for Options {
             secure_cookie: false,
             journal: Default::default(),
             answer_strangers: false,
+            ip: std::net::IpAddr::from([127, 0, 0, 1]),
         }
     }
 }
@@ -112,7 +115,8 @@ pub fn test_config(options: Options, dir: &Path) -> Config {
     std::fs::create_dir_all(&calendars).unwrap_or_else(|e| panic!("{e}"));
     std::fs::write(calendars.join("call-center.toml"), calendar_file(options.hours)).unwrap_or_else(|e| panic!("{e}"));
     let mut config = Config::default();
-    config.sip.listen = "127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}"));
+    config.sip.listen = SocketAddr::new(options.ip, 0);
+    config.media.ip = options.ip;
     config.sip.trunk_peers = options.trunk_peers;
     config.http.listen = "127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}"));
     config.media.rtp_ports = [30000, 39999];
@@ -224,6 +228,27 @@ pub async fn invite_answer(sip: SocketAddr, caller: &str) -> String {
             return answer;
         }
     }
+}
+
+/// The answer to an OPTIONS ping over UDP.
+pub async fn options_answer(sip: SocketAddr) -> String {
+    let probe = UdpSocket::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("{e}"));
+    let local = probe.local_addr().unwrap_or_else(|e| panic!("{e}"));
+    let tag = rand::random::<u32>();
+    let options = format!(
+        "OPTIONS sip:0120380366@{sip} SIP/2.0\r\nVia: SIP/2.0/UDP {local};branch=z9hG4bK-{tag}\r\nFrom: <sip:ping@{local}>;tag={tag}\r\n\
+         To: <sip:0120380366@{sip}>\r\nCall-ID: {tag}@ping\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
+    );
+    probe
+        .send_to(options.as_bytes(), sip)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut buf = [0u8; 4096];
+    let n = tokio::time::timeout(Duration::from_secs(10), probe.recv(&mut buf))
+        .await
+        .unwrap_or_else(|_| panic!("no answer to OPTIONS"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    String::from_utf8_lossy(&buf[..n]).into_owned()
 }
 
 /// The steps of a call, in order, as `kind` or `kind:detail`.

@@ -25,7 +25,7 @@ use super::protocol::{FromBrowser, ToBrowser};
 use super::session::{Action, AgentSession, Event, SessionRules};
 use crate::acd::route::Skill;
 use crate::call::callback::{self, CallBack};
-use crate::journal::FiledWrapUp;
+use crate::journal::{AgentStateName, FiledWrapUp};
 use crate::lang::Lang;
 use crate::media::leg::MediaLeg;
 use crate::media::webrtc_leg::{Link, WebRtcLeg};
@@ -41,6 +41,10 @@ const MAX_MESSAGE: usize = 64 * 1024;
 
 /// How long an interrupted audio link may take to come back before the browser counts as gone.
 const INTERRUPTION_LIMIT: Duration = Duration::from_secs(5);
+
+/// How often an open softphone touches its login session: a session stays alive while its
+/// page is open, however quiet the agent.
+const TOUCH_EVERY: Duration = Duration::from_secs(60);
 
 pub async fn agent_ws(
     State(state): State<AppState>,
@@ -105,6 +109,20 @@ where
     R: Stream<Item = Result<Message, E>> + Unpin,
 {
     let name = staff.name().to_string();
+    // A second tab or window while a call is up in the first would take the agent's audio from
+    // under the caller: it is refused until the call is over.
+    if on_a_call(&state, &name).await {
+        info!("a second softphone while on a call: refused");
+        let _ = send(
+            &mut sink,
+            &ToBrowser::Error {
+                message: "this softphone is on a call in another tab or window: finish it there first".into(),
+            },
+        )
+        .await;
+        let _ = sink.send(Message::Close(None)).await;
+        return;
+    }
     let skills = match state.store.user_skills(&name).await {
         Ok(skills) => skills,
         Err(e) => {
@@ -150,9 +168,18 @@ where
         call_back: None,
         internal,
     };
+    let ended = staff.session.ended.clone();
+    let mut touch = tokio::time::interval(TOUCH_EVERY);
     if send(&mut sink, &hello).await {
         loop {
             let events = tokio::select! {
+                () = ended.cancelled() => vec![Event::SessionEnded],
+                _ = touch.tick() => {
+                    if this.state.sessions.get(&this.token, now()).is_some() {
+                        continue;
+                    }
+                    vec![Event::SessionEnded]
+                }
                 message = stream.next() => match message {
                     Some(Ok(Message::Text(text))) => {
                         let event = if this.state.sessions.get(&this.token, now()).is_none() {
@@ -322,7 +349,10 @@ impl Loop {
         let (notices_tx, mut notices) = mpsc::channel(8);
         self.call_back = Some(control);
         let internal = self.internal.clone();
+        // While the call-back is up, another tab is refused like during an inbound call.
+        let busy = BusyWhile::mark(&self.state.softphone.busy, &self.name);
         tokio::spawn(async move {
+            let _busy = busy;
             while let Some(notice) = notices.recv().await {
                 if internal.send(Internal::Session(Event::CallBack(notice))).await.is_err() {
                     return;
@@ -357,6 +387,59 @@ impl Loop {
         if let Some(audio) = self.audio.take() {
             audio.close().await;
         }
+    }
+}
+
+/// Whether the agent is on a call (ringing, talking, or placing a call-back) in a session.
+async fn on_a_call(state: &AppState, name: &str) -> bool {
+    if state.softphone.busy.contains(name) {
+        return true;
+    }
+    let Some(desk) = state.acd.view().await else {
+        return false;
+    };
+    desk.agents
+        .iter()
+        .any(|a| a.name == name && matches!(a.state.name(), AgentStateName::Offered | AgentStateName::OnCall))
+}
+
+/// Agents with a call-back up, by name.
+#[derive(Debug, Default)]
+pub struct BusyAgents(std::sync::Mutex<std::collections::HashSet<String>>);
+
+impl BusyAgents {
+    fn contains(&self, name: &str) -> bool {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).contains(name)
+    }
+}
+
+/// Marks an agent busy until dropped.
+struct BusyWhile {
+    agents: Arc<BusyAgents>,
+    name: String,
+}
+
+impl BusyWhile {
+    fn mark(agents: &Arc<BusyAgents>, name: &str) -> BusyWhile {
+        agents
+            .0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(name.to_string());
+        BusyWhile {
+            agents: Arc::clone(agents),
+            name: name.to_string(),
+        }
+    }
+}
+
+impl Drop for BusyWhile {
+    fn drop(&mut self) {
+        self.agents
+            .0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&self.name);
     }
 }
 
