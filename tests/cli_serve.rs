@@ -102,13 +102,14 @@ fn sigterm_refuses_new_calls_and_lets_the_call_in_progress_finish() {
         .stdout(Stdio::null())
         .spawn()
         .unwrap_or_else(|e| panic!("sipp: {e}"));
-    std::thread::sleep(Duration::from_millis(2000));
+    // Once the call is in progress, the service is told to stop.
+    let mut seen = vec![wait_for_log(&lines, "call arrived")];
     let term = Command::new("kill")
         .args(["-TERM", &server.id().to_string()])
         .status()
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(term.success());
-    std::thread::sleep(Duration::from_millis(500));
+    seen.push(wait_for_log(&lines, "stopping: no new calls"));
 
     // A new call now gets 503.
     let probe = std::net::UdpSocket::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
@@ -138,7 +139,8 @@ fn sigterm_refuses_new_calls_and_lets_the_call_in_progress_finish() {
     assert!(sipp_status.success(), "the call in progress was cut");
     let server_status = server.wait().unwrap_or_else(|e| panic!("{e}"));
     assert!(server_status.success(), "{server_status:?}");
-    let log = lines.iter().collect::<Vec<_>>().join("\n");
+    seen.extend(lines.iter());
+    let log = seen.join("\n");
     assert!(log.contains("stopping: no new calls"), "{log}");
     assert!(log.contains("call ended") && log.contains("caller-bye"), "{log}");
     assert!(

@@ -155,12 +155,11 @@ async fn with_one_line_a_second_concurrent_call_hears_all_lines_busy() {
     let first = tokio::spawn(async move {
         common::center::sipp_at(sip, &dir, "caller_hangs_up.xml", first_port, 25_000, &[]).await
     });
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    assert_eq!(
-        center.running.services.capacity.queued(),
-        1,
-        "the first caller should be queued by now"
-    );
+    let queued = common::center::eventually(Duration::from_secs(20), || async {
+        center.running.services.capacity.queued() == 1
+    })
+    .await;
+    assert!(queued, "the first caller never reached the queue");
     // The second caller: the only line is taken, so the busy message and a BYE.
     let (second_socket, second_port) = phone_socket().await;
     let second_phone = tokio::spawn(phone(
@@ -363,12 +362,10 @@ async fn options_pings_bad_requests_and_strangers_get_clear_answers() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let strangers = &strict.running.sip.stats.strangers.seen;
-    for _ in 0..100 {
-        if strangers.load(std::sync::atomic::Ordering::Relaxed) > 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    common::center::eventually(Duration::from_secs(5), || async {
+        strangers.load(std::sync::atomic::Ordering::Relaxed) > 0
+    })
+    .await;
     assert_eq!(strangers.load(std::sync::atomic::Ordering::Relaxed), 1, "counted");
     // Dropped before it was parsed: there is no path on which an answer could come.
     let mut buf = [0u8; 2048];

@@ -1,10 +1,14 @@
 //! Without a fuzzer at hand, the same message path as the fuzz target (tests/fuzz) is fed
 //! deterministic mutations of the RFC 4475 corpus: truncations, bit flips, inserted CRLFs and
-//! spaces, random bytes. None may panic.
+//! spaces, random bytes. None may panic; the mutations reach every way a datagram can end
+//! (refused from its bytes, unparsable, a request, a response); and the unmutated messages read
+//! the same before and after (nothing the mutations did left a trace).
 
 use std::path::PathBuf;
 
-use tsunagu::sip::fuzzing::message_path;
+use std::collections::HashSet;
+
+use tsunagu::sip::fuzzing::{Outcome, authorization_path, message_path};
 
 /// A small deterministic generator (xorshift), so that a failure can be replayed.
 struct Rng(u64);
@@ -39,10 +43,10 @@ fn corpus() -> Vec<Vec<u8>> {
 #[test]
 fn mutated_torture_messages_never_panic_the_message_path() {
     let corpus = corpus();
-    assert_eq!(corpus.len(), 49);
+    let before: Vec<Outcome> = corpus.iter().map(|m| message_path(m)).collect();
     let mut rng = Rng(0x5EED_CAFE_F00D_D00D);
-    let mut runs = 0;
-    for round in 0..400 {
+    let mut kinds = HashSet::new();
+    for _round in 0..400 {
         for original in &corpus {
             let mut message = original.clone();
             for _ in 0..=rng.below(4) {
@@ -68,13 +72,28 @@ fn mutated_torture_messages_never_panic_the_message_path() {
                     _ => message = (0..rng.below(600)).map(|_| rng.next() as u8).collect(),
                 }
             }
-            message_path(&message);
-            runs += 1;
-        }
-        if round == 0 {
-            // The unmutated corpus too.
-            corpus.iter().for_each(|m| message_path(m));
+            kinds.insert(std::mem::discriminant(&message_path(&message)));
+            // The same bytes as an Authorization header: never let in.
+            assert!(!authorization_path(
+                &String::from_utf8_lossy(&message),
+                "sip:0120380366@127.0.0.1"
+            ));
         }
     }
-    assert_eq!(runs, 400 * 49);
+    let reached: HashSet<_> = [
+        Outcome::Refused(400),
+        Outcome::Unparsable,
+        Outcome::Request { offer: false },
+        Outcome::Response,
+    ]
+    .iter()
+    .map(std::mem::discriminant)
+    .collect();
+    assert_eq!(kinds, reached, "the mutations reach every way a datagram can end");
+    let after: Vec<Outcome> = corpus.iter().map(|m| message_path(m)).collect();
+    assert_eq!(before, after, "the torture messages read as before");
+    assert!(
+        before.iter().any(|o| matches!(o, Outcome::Request { offer: true })),
+        "the corpus holds INVITEs with usable offers: {before:?}"
+    );
 }

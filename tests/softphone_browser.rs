@@ -85,9 +85,56 @@ struct Heard {
     packets: Vec<(tokio::time::Instant, Packet)>,
 }
 
+/// What a phone has heard so far, while the call goes on (for tests that wait for it).
+#[derive(Clone, Default)]
+struct Listening(std::sync::Arc<std::sync::Mutex<Vec<(tokio::time::Instant, Packet)>>>);
+
+impl Listening {
+    /// The audio frames (PCMU) heard since `from`, in order.
+    fn since(&self, from: tokio::time::Instant) -> Vec<common::center::Heard> {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .filter(|(at, p)| *at >= from && p.header.payload_type == 0)
+            .map(|(at, p)| common::center::Heard {
+                packet: p.clone(),
+                at: *at,
+            })
+            .collect()
+    }
+}
+
+/// When the phone first heard `count` frames in a row that `matches`, since `from`.
+fn run_since(
+    listening: &Listening,
+    from: tokio::time::Instant,
+    count: usize,
+    matches: impl Fn(&[i16]) -> bool,
+) -> Option<tokio::time::Instant> {
+    let heard = listening.since(from);
+    let mut run = 0;
+    for (i, h) in heard.iter().enumerate() {
+        if matches(&Law::Ulaw.decode(&h.packet.payload)) {
+            run += 1;
+            if run == count {
+                return Some(heard[i + 1 - count].at);
+            }
+        } else {
+            run = 0;
+        }
+    }
+    None
+}
+
 /// A phone on the trunk side: presses 2 twice (English) when asked, talks (a 440 Hz tone) and listens
 /// until `stop` or 2 s of silence from the center.
 async fn talking_phone(socket: UdpSocket, listen_for: Duration, choose_english: bool) -> Heard {
+    talking_phone_live(socket, listen_for, choose_english, Listening::default()).await
+}
+
+/// [`talking_phone`], sharing what it hears as it hears it.
+async fn talking_phone_live(socket: UdpSocket, listen_for: Duration, choose_english: bool, live: Listening) -> Heard {
     let mut packets = Vec::new();
     let mut center: Option<SocketAddr> = None;
     let mut buf = [0u8; 2048];
@@ -111,6 +158,7 @@ async fn talking_phone(socket: UdpSocket, listen_for: Duration, choose_english: 
                 last = tokio::time::Instant::now();
                 center = Some(from);
                 if let Ok(packet) = Packet::unmarshal(&mut &buf[..n]) {
+                    live.0.lock().unwrap_or_else(|p| p.into_inner()).push((last, packet.clone()));
                     packets.push((last, packet));
                 }
                 if keys.front().is_some_and(|(after, _)| packets.len() >= *after) {
@@ -172,6 +220,7 @@ impl Browser {
             .arg(&wav)
             .arg(script)
             .envs(env.iter().copied())
+            .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -189,6 +238,15 @@ impl Browser {
             }
         });
         Browser { child, steps }
+    }
+
+    /// Lets a paced script (`PACED=1`) go on to its next step.
+    fn go(&mut self) {
+        use std::io::Write;
+        if let Some(stdin) = self.child.stdin.as_mut() {
+            let _ = stdin.write_all(b"go\n");
+            let _ = stdin.flush();
+        }
     }
 
     async fn step(&mut self, name: &str, within: Duration) -> serde_json::Value {
@@ -220,11 +278,12 @@ fn an_agent_in_chromium_takes_a_call_from_the_trunk_with_audio_both_ways_and_fil
     runtime().block_on(async {
         let center = Center::start(Options::default()).await;
         add_user(&center, "watanabe", "agent", &[("ja", 3), ("en", 2)]).await;
-        let mut browser = Browser::start(&center, "watanabe", "take-call");
+        let mut browser = Browser::start_with(&center, "watanabe", "take-call", &[("PACED", "1")]);
         browser.step("ready", Duration::from_secs(60)).await;
 
         let (socket, port) = phone_socket().await;
-        let phone = tokio::spawn(talking_phone(socket, Duration::from_secs(90), true));
+        let live = Listening::default();
+        let phone = tokio::spawn(talking_phone_live(socket, Duration::from_secs(90), true, live.clone()));
         let caller = {
             let (sip, dir) = (center.sip(), center.dir.path().to_path_buf());
             tokio::spawn(async move { sipp_at(sip, &dir, "caller_waits_for_bye.xml", port, 0, &[]).await })
@@ -255,14 +314,42 @@ fn an_agent_in_chromium_takes_a_call_from_the_trunk_with_audio_both_ways_and_fil
             after["audioLevel"].as_f64().unwrap_or(0.0) > 0.05,
             "what the browser hears is the caller's tone, not silence: {stats}"
         );
+        // Each step of hold and mute waits for what the caller hears (the page goes on when told).
         browser.step("hold_on", Duration::from_secs(10)).await;
         let hold_on = tokio::time::Instant::now();
+        let music = prompt_frames(Lang::En, "hold_music");
+        let music_heard = common::center::eventually(Duration::from_secs(10), || {
+            let found =
+                common::center::find_prompt(&live.since(hold_on - Duration::from_secs(1)), &music, 25).is_some();
+            async move { found }
+        })
+        .await;
+        assert!(music_heard, "on hold the caller hears the hold music from its start");
+        browser.go();
         browser.step("hold_off", Duration::from_secs(10)).await;
         let hold_off = tokio::time::Instant::now();
+        let agent_back = common::center::eventually(Duration::from_secs(10), || {
+            let back = run_since(&live, hold_off, 25, |f| tone_share(f, 1000.0) > 0.5);
+            async move { back.is_some() }
+        })
+        .await;
+        assert!(agent_back, "taken back from hold, the caller hears the agent again");
+        browser.go();
         browser.step("mute_on", Duration::from_secs(10)).await;
         let mute_on = tokio::time::Instant::now();
+        let silent = |f: &[i16]| f.iter().all(|s| s.abs() <= 16);
+        let mut muted_from = None;
+        let muted = common::center::eventually(Duration::from_secs(10), || {
+            muted_from = run_since(&live, mute_on, 50, silent);
+            let found = muted_from.is_some();
+            async move { found }
+        })
+        .await;
+        assert!(muted, "muted, the caller hears a second of silence");
+        browser.go();
         browser.step("mute_off", Duration::from_secs(10)).await;
         let mute_off = tokio::time::Instant::now();
+        browser.go();
         let wrap = browser.step("wrap_up", Duration::from_secs(20)).await;
         assert_eq!(wrap["step"], "wrap_up");
         let (status, output) = caller.await.unwrap_or_else(|e| panic!("{e}"));
@@ -300,29 +387,16 @@ fn an_agent_in_chromium_takes_a_call_from_the_trunk_with_audio_both_ways_and_fil
             share > 0.8,
             "the caller hears the agent's 1 kHz tone: in {share:.3} of the frames"
         );
-        // On hold the caller hears the hold music; muted, nothing of the agent.
-        // (the step arrives 300 ms after the click: the music started before it)
-        let on_hold: Vec<common::center::Heard> = between(hold_on - Duration::from_secs(1), hold_off)
-            .into_iter()
-            .map(|p| common::center::Heard {
-                packet: p.clone(),
-                at: hold_on,
-            })
-            .collect();
-        let music = prompt_frames(Lang::En, "hold_music");
-        assert!(
-            common::center::find_prompt(&on_hold, &music, 25).is_some(),
-            "on hold the caller hears the hold music from its start ({} packets)",
-            on_hold.len()
-        );
-        let muted = between(mute_on, mute_off);
-        let silent = muted
+        // Once silent, the caller heard nothing of the agent until the microphone came back.
+        let muted_from = muted_from.unwrap_or(mute_on);
+        let muted = between(muted_from - Duration::from_millis(1), mute_off);
+        let silence = muted
             .iter()
             .filter(|p| p.payload.iter().all(|&b| b == Law::Ulaw.silence()))
             .count();
         assert!(
-            muted.len() >= 50 && silent == muted.len(),
-            "muted, the caller hears silence: {silent} of {} frames",
+            muted.len() >= 50 && silence == muted.len(),
+            "muted, the caller hears silence: {silence} of {} frames",
             muted.len()
         );
         // Before the answer, the queue's hold audio played (the IVR did its part).

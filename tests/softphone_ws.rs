@@ -302,28 +302,49 @@ async fn an_idle_agent_whose_page_goes_away_is_not_ready_after_the_grace_period_
     // "back" reloads the page within the grace period and finds itself still ready.
     let mut again = softphone(&center, "back").await;
     state(&mut again, "ready", SECONDS_5).await;
-    tokio::time::sleep(Duration::from_millis(2500)).await;
-    center.running.services.journal.flush().await;
     let last = |events: Vec<tsunagu::journal::AgentEvent>| {
         events
             .last()
             .map(|e| (e.state.to_string(), e.reason.map(|r| r.to_string()).unwrap_or_default()))
     };
-    let gone = center
+    let last_of = |agent: &'static str| {
+        let center = &center;
+        async move {
+            center.running.services.journal.flush().await;
+            last(
+                center
+                    .running
+                    .store
+                    .agent_events(agent)
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}")),
+            )
+        }
+    };
+    // "gone" becomes not ready once its grace period has passed.
+    let disconnected = Some(("not_ready".to_string(), "disconnected".to_string()));
+    let went = common::center::eventually(Duration::from_secs(10), || async {
+        last_of("gone").await == disconnected
+    })
+    .await;
+    assert!(
+        went,
+        "the vanished agent is not ready after the grace: {:?}",
+        last_of("gone").await
+    );
+    // "back" came back within its grace: the desk has no grace period running for it any more
+    // (it is connected), so it stays ready.
+    let desk = center
         .running
-        .store
-        .agent_events("gone")
+        .services
+        .acd
+        .view()
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(last(gone), Some(("not_ready".into(), "disconnected".into())));
-    let back = center
-        .running
-        .store
-        .agent_events("back")
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap_or_else(|| panic!("the ACD"));
+    let connected = |name: &str| desk.agents.iter().find(|a| a.name == name).map(|a| a.connected);
+    assert_eq!((connected("back"), connected("gone")), (Some(true), Some(false)));
     assert_eq!(
-        last(back),
+        last_of("back").await,
         Some(("ready".into(), String::new())),
         "the returning agent keeps its state"
     );

@@ -9,6 +9,7 @@
 //   SCRIPT "call-back": log in, not ready for outbound, dial DIAL (env), measure, hang up.
 //   SCRIPT "transfer":  log in, ready, answer, blind-transfer to the agent TRANSFER_TO (env),
 //                       file the wrap-up.
+import readline from "node:readline";
 import { chromium } from "playwright-core";
 
 const [base, name, password, wav, script] = process.argv.slice(2);
@@ -31,6 +32,24 @@ const page = await browser.newPage();
 page.on("console", (m) => process.stderr.write(`[page] ${m.text()}\n`));
 page.on("pageerror", (e) => process.stderr.write(`[page error] ${e}\n`));
 const until = (fn, arg, timeout = 30000) => page.waitForFunction(fn, arg, { timeout, polling: 100 });
+// PACED=1: after each hold and mute step, wait for the test to say "go" (on stdin) once it has
+// heard what the caller should hear. Without it the steps follow each other at once.
+const lines = readline.createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+const go = async () => { if (process.env.PACED) await lines.next(); };
+
+// Waits until the audio connection has received and sent at least `n` packets more than in
+// `before` (a stats() snapshot): audio flows both ways, however slow the machine. Polls.
+async function untilPackets(before, n, timeout = 30000) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const now = await stats();
+    if ((now.packetsReceived || 0) - (before.packetsReceived || 0) >= n && (now.packetsSent || 0) - (before.packetsSent || 0) >= n) {
+      return;
+    }
+    if (Date.now() > deadline) throw new Error(`fewer than ${n} packets each way in ${timeout} ms: ${JSON.stringify(now)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
 
 async function stats() {
   return page.evaluate(async () => {
@@ -64,7 +83,7 @@ async function callBack() {
   const call = await page.evaluate(() => window.softphone.outbound);
   emit("call_back_connected", { call });
   const before = await stats();
-  await page.waitForTimeout(4000);
+  await untilPackets(before, 150);
   const after = await stats();
   emit("call_back_stats", { before, after });
   await page.click("#hang-up");
@@ -105,7 +124,7 @@ try {
   await until(() => window.softphone.state === "on_call");
   emit("connected", { call: ringing.call });
   if (script === "transfer") {
-    await page.waitForTimeout(1000);
+    await untilPackets({}, 25);
     await page.fill("#transfer-agent", process.env.TRANSFER_TO);
     await page.click("#transfer-to-agent");
     await until(() => window.softphone.state === "wrap_up");
@@ -127,31 +146,29 @@ try {
     process.exit(0);
   }
   if (script === "vanish") {
-    await page.waitForTimeout(1500);
+    await untilPackets({}, 50);
     emit("vanishing");
     await browser.close();
     emit("vanished");
     process.exit(0);
   }
   const before = await stats();
-  await page.waitForTimeout(4000);
+  await untilPackets(before, 150);
   const after = await stats();
   emit("stats", { before, after });
   // Hold: the caller hears the hold music; then mute: the caller hears nothing of the agent.
   await page.click("#hold");
-  await page.waitForTimeout(300);
   emit("hold_on");
-  await page.waitForTimeout(1500);
-  emit("hold_off");
+  await go();
   await page.click("#hold");
-  await page.waitForTimeout(500);
+  emit("hold_off");
+  await go();
   await page.click("#mute");
-  await page.waitForTimeout(300);
   emit("mute_on");
-  await page.waitForTimeout(1500);
-  emit("mute_off");
+  await go();
   await page.click("#mute");
-  await page.waitForTimeout(500);
+  emit("mute_off");
+  await go();
   await page.click("#hang-up");
   await until(() => window.softphone.state === "wrap_up");
   emit("wrap_up");

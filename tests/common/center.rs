@@ -106,6 +106,9 @@ impl Default for Options {
 pub struct Center {
     pub running: Running,
     pub dir: tempfile::TempDir,
+    /// The Tokyo date the center started on: a test that runs across midnight has calls on
+    /// two dates.
+    pub started_on: Date,
 }
 
 /// The configuration of a test center in `dir`: free loopback ports, the shipped flows and
@@ -161,26 +164,43 @@ impl Center {
         let running = tsunagu::server::start(config)
             .await
             .unwrap_or_else(|e| panic!("the center does not start: {e}"));
-        Center { running, dir }
+        Center {
+            running,
+            dir,
+            started_on: today_tokyo(),
+        }
     }
 
     pub fn sip(&self) -> SocketAddr {
         self.running.sip.udp_addr
     }
 
-    /// Today's call records, once the recorder has written everything.
+    /// The calls of this test (since the center started: one Tokyo date, or two when the test
+    /// runs across midnight), once the journal has written everything.
     pub async fn calls_today(&self) -> Vec<CallRecord> {
         self.running.services.journal.flush().await;
-        self.running
-            .store
-            .calls_of_day(&today_tokyo().to_string())
-            .await
-            .unwrap_or_else(|e| panic!("{e}"))
+        let mut dates = vec![self.started_on];
+        let today = today_tokyo();
+        if today != self.started_on {
+            dates.push(today);
+        }
+        let mut calls = Vec::new();
+        for date in dates {
+            calls.extend(
+                self.running
+                    .store
+                    .calls_of_day(&date.to_string())
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}")),
+            );
+        }
+        calls
     }
 
+    /// The daily report over the calls of this test.
     pub async fn report_today(&self) -> DailyReport {
         let calls = self.calls_today().await;
-        daily_report(&today_tokyo().to_string(), &calls, 5)
+        daily_report(&self.started_on.to_string(), &calls, 5)
     }
 
     /// Waits (a few seconds at most) until no call holds a line or an RTP stream any more.
@@ -197,6 +217,25 @@ impl Center {
             services.capacity.lines_in_use(),
             services.pacer.stats.streams.load(std::sync::atomic::Ordering::Relaxed),
         )
+    }
+}
+
+/// Whether `condition` holds within `limit`, asked every 50 ms: tests wait for what they
+/// expect, not for a fixed time.
+pub async fn eventually<F, Fut>(limit: Duration, mut condition: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        if condition().await {
+            return true;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 

@@ -367,6 +367,40 @@ impl AgentSession {
     }
 }
 
+/// The session's decisions on any input, for the fuzz target: nothing a page sends may panic.
+pub mod fuzzing {
+    use std::sync::Arc;
+
+    use super::{AgentSession, Event, SessionRules};
+    use crate::lang::Lang;
+    use crate::outbound::dialplan::DialPlan;
+    use crate::web::agent::protocol::FromBrowser;
+
+    /// Reads each line of `data` as a message from the page and hands it to one session.
+    pub fn messages(data: &[u8]) {
+        let Ok(plan) = DialPlan::parse(&["0[1-9]XXXXXXXX".to_string()], &["0570.".to_string()]) else {
+            return;
+        };
+        let mut session = AgentSession::new(
+            "fuzz",
+            SessionRules {
+                categories: Arc::from(vec!["other".to_string()]),
+                dial_plan: Arc::new(plan),
+                call_backs: true,
+                default_lang: Lang::Ja,
+            },
+        );
+        for line in String::from_utf8_lossy(data).lines() {
+            let event = match serde_json::from_str::<FromBrowser>(line) {
+                Ok(message) => Event::Browser(message),
+                Err(e) => Event::NotUnderstood(e.to_string()),
+            };
+            let _ = session.handle(event);
+            let _ = session.handle(Event::AudioUp(true));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
