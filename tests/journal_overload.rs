@@ -211,3 +211,32 @@ async fn when_the_database_stays_away_until_the_queue_is_full_lost_rows_are_coun
     center.running.services.journal.flush().await;
     assert_eq!(center.calls_today().await.len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invites_past_the_budget_get_503_and_one_record_each_however_often_they_come_again() {
+    let center = Center::start(Options {
+        // One request a second from the trunk, a burst of two.
+        requests_per_second_per_peer: 1,
+        ..Options::default()
+    })
+    .await;
+    for _ in 0..2 {
+        let ping = common::center::options_answer(center.sip()).await;
+        assert!(ping.starts_with("SIP/2.0 200"), "{ping}");
+    }
+    let mut answers = Vec::new();
+    for call_id in ["first@carrier", "first@carrier", "first@carrier", "second@carrier"] {
+        answers.push(common::center::invite_answer_as(center.sip(), "0311110003", call_id).await);
+    }
+    for answer in &answers {
+        assert!(answer.starts_with("SIP/2.0 503"), "{answer}");
+        assert!(answer.to_ascii_lowercase().contains("retry-after:"), "{answer}");
+    }
+    assert!(metric(&center, "sip_over_budget_total").await >= 4);
+    let report = center.report_today().await;
+    assert_eq!(
+        (report.received, report.shed),
+        (2, 2),
+        "each call the carrier offered counts once, its retransmissions do not"
+    );
+}

@@ -80,8 +80,15 @@ pub struct SipSettings {
 const REPLY_LIMIT: Duration = Duration::from_secs(2);
 /// How long a refused INVITE's transaction is kept to absorb retransmissions and the ACK.
 const DRAIN_LIMIT: Duration = Duration::from_secs(32);
-/// Replies (with their drains) under way at once; past it, requests that need one are dropped.
+/// Replies under way at once; past it, requests that need one are dropped.
 const REPLIES_IN_FLIGHT: usize = 2048;
+/// Refused INVITE transactions kept at once to absorb retransmissions; past it a refused
+/// INVITE's transaction ends with its reply (a retransmission then gets the answer again).
+const DRAINS: usize = 16_384;
+/// Refused INVITEs remembered by Call-ID, so that a retransmission that comes as a new
+/// transaction is answered again but not recorded again.
+const REFUSED_REMEMBERED: usize = 16_384;
+const REFUSED_MEMORY: Duration = Duration::from_secs(64);
 
 /// The application's say on new calls, asked for every INVITE before it becomes a call.
 pub trait Admission: Send + Sync {
@@ -189,6 +196,8 @@ impl SipEdge {
                 now(),
             ),
             replies: Arc::new(tokio::sync::Semaphore::new(REPLIES_IN_FLIGHT)),
+            drains: Arc::new(tokio::sync::Semaphore::new(DRAINS)),
+            refused: RecentlyRefused::default(),
         };
         tokio::spawn(edge.run(incoming, token.clone()));
         info!(%udp_addr, %tcp_addr, "listening for SIP");
@@ -229,6 +238,35 @@ struct Edge {
     budget: Budget,
     /// Permits for replies under way.
     replies: Arc<tokio::sync::Semaphore>,
+    /// Permits for refused INVITEs' transactions kept after their reply.
+    drains: Arc<tokio::sync::Semaphore>,
+    refused: RecentlyRefused,
+}
+
+/// The Call-IDs of INVITEs turned away lately (a bounded memory).
+#[derive(Default)]
+struct RecentlyRefused {
+    seen: std::collections::HashMap<String, std::time::Instant>,
+}
+
+impl RecentlyRefused {
+    /// Remembers `call_id` at `now`; true when it was turned away already (a retransmission).
+    fn again(&mut self, call_id: &str, now: std::time::Instant) -> bool {
+        if let Some(at) = self.seen.get(call_id) {
+            if now.saturating_duration_since(*at) < REFUSED_MEMORY {
+                return true;
+            }
+        }
+        if self.seen.len() >= REFUSED_REMEMBERED {
+            self.seen
+                .retain(|_, at| now.saturating_duration_since(*at) < REFUSED_MEMORY);
+            if self.seen.len() >= REFUSED_REMEMBERED {
+                self.seen.clear();
+            }
+        }
+        self.seen.insert(call_id.to_string(), now);
+        false
+    }
 }
 
 impl Edge {
@@ -279,8 +317,7 @@ impl Edge {
             if method == Method::Invite {
                 debug!(peer = %source, ?over, "over the request budget: 503");
                 let retry_after = self.budget.retry_after().as_secs().to_string();
-                self.admission
-                    .turned_away(self.turned_away(&tx, source, ShedReason::Overload));
+                self.record_turned_away(&tx, source, ShedReason::Overload);
                 self.reply(
                     tx,
                     StatusCode::ServiceUnavailable,
@@ -350,19 +387,30 @@ impl Edge {
             self.stats.replies_dropped.fetch_add(1, Ordering::Relaxed);
             return;
         };
+        let drains = Arc::clone(&self.drains);
         tokio::spawn(async move {
-            let _permit = permit;
-            if tokio::time::timeout(REPLY_LIMIT, tx.reply_with(status, headers, None))
-                .await
-                .is_err()
-            {
+            let sent = tokio::time::timeout(REPLY_LIMIT, tx.reply_with(status, headers, None)).await;
+            drop(permit);
+            if sent.is_err() {
                 debug!("a reply did not go out in time: given up");
                 return;
             }
-            if tx.original.method == Method::Invite {
+            if tx.original.method != Method::Invite {
+                return;
+            }
+            if let Ok(_drain) = drains.try_acquire_owned() {
                 let _ = tokio::time::timeout(DRAIN_LIMIT, async { while tx.receive().await.is_some() {} }).await;
             }
         });
+    }
+
+    /// Records an INVITE turned away, once per Call-ID (its retransmissions are answered again,
+    /// not counted again).
+    fn record_turned_away(&mut self, tx: &Transaction, peer: SocketAddr, why: ShedReason) {
+        let away = self.turned_away(tx, peer, why);
+        if !self.refused.again(&away.sip_call_id, now()) {
+            self.admission.turned_away(away);
+        }
     }
 
     /// What is known of an INVITE that is turned away.
@@ -388,7 +436,7 @@ impl Edge {
         }
     }
 
-    fn invite(&self, mut tx: Transaction, peer: SocketAddr) {
+    fn invite(&mut self, mut tx: Transaction, peer: SocketAddr) {
         self.stats.invites.fetch_add(1, Ordering::Relaxed);
         // The edge is the only sender on `calls`: room now is room at the send below.
         let refusal = self
@@ -397,7 +445,7 @@ impl Edge {
             .or_else(|| (self.calls.capacity() == 0).then_some((ShedReason::Overload, OVERLOAD_RETRY_AFTER)));
         if let Some((why, retry_after)) = refusal {
             info!(peer = %peer, %why, "new call turned away with 503");
-            self.admission.turned_away(self.turned_away(&tx, peer, why));
+            self.record_turned_away(&tx, peer, why);
             self.reply(
                 tx,
                 StatusCode::ServiceUnavailable,

@@ -79,6 +79,8 @@ pub struct Options {
     pub answer_strangers: bool,
     /// Where SIP listens and RTP binds (default 127.0.0.1, a free port).
     pub ip: std::net::IpAddr,
+    /// `[sip] requests_per_second_per_peer`.
+    pub requests_per_second_per_peer: u32,
 }
 
 impl Default for Options {
@@ -99,6 +101,7 @@ impl Default for Options {
             journal: Default::default(),
             answer_strangers: false,
             ip: std::net::IpAddr::from([127, 0, 0, 1]),
+            requests_per_second_per_peer: tsunagu::config::Config::default().sip.requests_per_second_per_peer,
         }
     }
 }
@@ -146,6 +149,7 @@ pub fn test_config(options: Options, dir: &Path) -> Config {
     config.http.secure_cookie = options.secure_cookie;
     config.journal = options.journal;
     config.sip.answer_strangers = options.answer_strangers;
+    config.sip.requests_per_second_per_peer = options.requests_per_second_per_peer;
     // Centers of tests running side by side take their softphone ports from different
     // stretches, so that two never hand the same free port to WebRTC at once.
     let base = 40_000 + 100 * (rand::random::<u16>() % 200);
@@ -242,13 +246,19 @@ where
 /// The first final answer to a bare INVITE from `caller` sent over UDP from a socket of the
 /// test's own (no dialog follows it: for the answers given at the door).
 pub async fn invite_answer(sip: SocketAddr, caller: &str) -> String {
+    invite_answer_as(sip, caller, &format!("{}@test", rand::random::<u32>())).await
+}
+
+/// [`invite_answer`] with a Call-ID of the test's choosing (each time a new branch: a new
+/// transaction, as a retransmission looks once the first transaction is gone).
+pub async fn invite_answer_as(sip: SocketAddr, caller: &str, call_id: &str) -> String {
     let probe = UdpSocket::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("{e}"));
     let local = probe.local_addr().unwrap_or_else(|e| panic!("{e}"));
     let sdp = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n";
     let tag = rand::random::<u32>();
     let invite = format!(
         "INVITE sip:0120380366@{sip} SIP/2.0\r\nVia: SIP/2.0/UDP {local};branch=z9hG4bK-{tag}\r\nFrom: <sip:{caller}@{local}>;tag={tag}\r\n\
-         To: <sip:0120380366@{sip}>\r\nCall-ID: {tag}@test\r\nCSeq: 1 INVITE\r\nContact: <sip:c@{local}>\r\nMax-Forwards: 70\r\n\
+         To: <sip:0120380366@{sip}>\r\nCall-ID: {call_id}\r\nCSeq: 1 INVITE\r\nContact: <sip:c@{local}>\r\nMax-Forwards: 70\r\n\
          Content-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{sdp}",
         sdp.len()
     );
