@@ -462,28 +462,7 @@ async fn logging_out_closes_every_open_page_of_the_session_at_once() {
     let center = Center::start(Options::default()).await;
     add_user(&center, "takeda", "supervisor", &[("ja", 3)]).await;
     // One login, two pages: the softphone and the floor.
-    let (status, head, body) = http(
-        &center,
-        "POST",
-        "/api/login",
-        &[],
-        &format!(r#"{{"name":"takeda","password":"{}"}}"#, common::staff::PASSWORD),
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
-    let cookie = head
-        .lines()
-        .find_map(|l| {
-            l.strip_prefix("set-cookie: ")
-                .or_else(|| l.strip_prefix("Set-Cookie: "))
-        })
-        .and_then(|c| c.split(';').next())
-        .unwrap_or_else(|| panic!("{head}"))
-        .to_string();
-    let csrf = serde_json::from_str::<serde_json::Value>(&body).unwrap_or_default()["csrf_token"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let (cookie, csrf) = common::staff::log_in_with_csrf(&center, "takeda").await;
     let mut softphone = open_ws(&center, "/api/agent/ws", &cookie, None)
         .await
         .unwrap_or_else(|s| panic!("{s}"));

@@ -63,6 +63,11 @@ pub async fn add_user(center: &Center, name: &str, role: &str, skills: &[(&str, 
 
 /// Logs in; returns the `Cookie` header value.
 pub async fn log_in(center: &Center, name: &str) -> String {
+    log_in_with_csrf(center, name).await.0
+}
+
+/// Logs in; returns the `Cookie` header value and the session's CSRF token.
+pub async fn log_in_with_csrf(center: &Center, name: &str) -> (String, String) {
     let (status, head, body) = http(
         center,
         "POST",
@@ -80,7 +85,11 @@ pub async fn log_in(center: &Center, name: &str) -> String {
                 .then(|| l[11..].trim().to_string())
         })
         .unwrap_or_else(|| panic!("no cookie: {head}"));
-    cookie.split(';').next().unwrap_or_default().to_string()
+    let csrf = serde_json::from_str::<serde_json::Value>(&body).unwrap_or_default()["csrf_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    (cookie.split(';').next().unwrap_or_default().to_string(), csrf)
 }
 
 /// Opens a WebSocket at `path` with the cookie (and an `Origin`, when given).
