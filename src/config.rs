@@ -17,7 +17,32 @@ pub struct Config {
     pub softphone: SoftphoneConfig,
     pub outbound: OutboundConfig,
     pub journal: JournalConfig,
+    pub booking: BookingConfig,
     pub paths: PathsConfig,
+}
+
+/// Bookings (`booking`): how far ahead, and the booker's deadline for changes (BK-CHANGE).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct BookingConfig {
+    /// Days ahead a slot may be booked.
+    pub horizon_days: i64,
+    /// Hours before the slot from which the booker can no longer change or cancel (staff
+    /// still can, with a reason).
+    pub change_deadline_hours: i64,
+    /// The call center's number as the citizen pages show it.
+    pub call_center_number: String,
+}
+
+impl Default for BookingConfig {
+    fn default() -> BookingConfig {
+        let window = crate::booking::BookingWindow::default();
+        BookingConfig {
+            horizon_days: window.horizon_days,
+            change_deadline_hours: window.change_deadline_hours,
+            call_center_number: "0120-380-366".to_string(),
+        }
+    }
 }
 
 /// The journal of call records, agent events and wrap-ups (`store::journal`).
@@ -84,6 +109,9 @@ pub struct HttpConfig {
     pub public_origin: String,
     /// Who may read `/metrics` (addresses or CIDR); anyone else gets 404.
     pub metrics_from: Vec<String>,
+    /// A second listener serving only the citizen booking pages, so that the staff pages need
+    /// not be reachable from the internet (unset: none; the main listener serves them too).
+    pub citizen_listen: Option<SocketAddr>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -113,6 +141,8 @@ pub struct PathsConfig {
     pub flows: PathBuf,
     pub prompts: PathBuf,
     pub calendars: Option<PathBuf>,
+    /// A folder of office files (`*.toml`) that replace or add to the shipped ones.
+    pub offices: Option<PathBuf>,
     pub database_url: Option<String>,
 }
 
@@ -148,6 +178,7 @@ impl Default for HttpConfig {
             trusted_proxies: Vec::new(),
             public_origin: String::new(),
             metrics_from: vec!["127.0.0.0/8".into(), "::1".into()],
+            citizen_listen: None,
         }
     }
 }
@@ -274,6 +305,7 @@ impl Default for PathsConfig {
             flows: PathBuf::from("ivr-flows"),
             prompts: PathBuf::from("prompts"),
             calendars: None,
+            offices: None,
             database_url: None,
         }
     }

@@ -11,6 +11,7 @@
 //! - [`calendar`]: opening calendars, Japanese holidays, "are we open now, and if not, why".
 //! - [`catalogue`]: the prompt texts in 8 languages (rust-i18n data) and composed messages.
 //! - [`journal`]: what a call's record and the agents' event log hold, typed ([`journal::Step`]).
+//! - [`booking`]: offices, slots from their calendars, booking rules, codes, checklists.
 //! - [`ivr`]: IVR flows as data and the sans-IO runner that walks a caller through them.
 //! - [`acd`]: the desk (agent states, routing by language skill) and the ACD task.
 //! - [`report`]: reports folded over the journal (the daily answer rate).
@@ -39,6 +40,7 @@ rust_i18n::i18n!("prompts/catalogue");
 
 pub mod acd;
 pub mod auth;
+pub mod booking;
 pub mod calendar;
 pub mod call;
 pub mod catalogue;

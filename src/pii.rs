@@ -14,6 +14,8 @@ pub struct Pii<T>(T);
 
 /// A telephone number: the caller's, the dialled one, the one a call-back goes to.
 pub type PhoneNumber = Pii<String>;
+/// A booker's e-mail address, kept for notices only and deleted after the appointment.
+pub type EmailAddress = Pii<String>;
 
 const MASK: &str = "[redacted]";
 

@@ -346,9 +346,11 @@ fn an_agent_in_chromium_takes_a_call_from_the_trunk_with_audio_both_ways_and_fil
         })
         .await;
         assert!(muted, "muted, the caller hears a second of silence");
+        // The muted stretch ends when the browser is let go to unmute, not when it reports it
+        // did: by then its first unmuted frames may be on their way.
+        let mute_off = tokio::time::Instant::now();
         browser.go();
         browser.step("mute_off", Duration::from_secs(10)).await;
-        let mute_off = tokio::time::Instant::now();
         browser.go();
         let wrap = browser.step("wrap_up", Duration::from_secs(20)).await;
         assert_eq!(wrap["step"], "wrap_up");
@@ -851,4 +853,98 @@ fn at_debug_level_a_call_a_transfer_and_call_backs_leave_no_number_in_the_log() 
         eprintln!("{text}");
     }
     eprintln!("{lines} log lines at debug level, no number in them");
+}
+
+/// CC-BOOK: while a caller from the trunk is on the line, the agent books a card pickup in the
+/// softphone's side panel (two clicks after the checklist), reads the code back, then changes
+/// and cancels it there. The booking is linked to the call: it is in the call's record and in
+/// the caller's history the next time they ring.
+#[test]
+fn an_agent_books_changes_and_cancels_in_the_side_panel_during_a_call() {
+    enter_loopback_namespace();
+    runtime().block_on(async {
+        let center = Center::start(Options::default()).await;
+        add_user(&center, "ito", "agent", &[("ja", 3), ("en", 3)]).await;
+        let screenshot = center.dir.path().join("side-panel.png");
+        let screenshot_env = screenshot.display().to_string();
+        let mut browser = Browser::start_with(
+            &center,
+            "ito",
+            "book",
+            &[("OFFICE", "test-office"), ("SCREENSHOT", screenshot_env.as_str())],
+        );
+        browser.step("ready", Duration::from_secs(60)).await;
+        let (socket, port) = phone_socket().await;
+        let phone = tokio::spawn(talking_phone(socket, Duration::from_secs(120), true));
+        let caller = {
+            let (sip, dir) = (center.sip(), center.dir.path().to_path_buf());
+            tokio::spawn(async move { sipp_at(sip, &dir, "caller_waits_for_bye.xml", port, 0, &[]).await })
+        };
+        browser.step("ringing", Duration::from_secs(60)).await;
+        let connected = browser.step("connected", Duration::from_secs(20)).await;
+        let call = connected["call"].as_str().unwrap_or_default().to_string();
+        let booked = browser.step("booked", Duration::from_secs(60)).await;
+        assert_eq!(
+            booked["clicks"],
+            serde_json::json!(["slot", "book"]),
+            "two clicks after the checklist"
+        );
+        assert_eq!(booked["call"], call.as_str());
+        let display = booked["code"].as_str().unwrap_or_default().to_string();
+        assert!(
+            booked["shown"].as_str().unwrap_or_default().contains("読み上げ"),
+            "the agent is told to read the code back: {booked}"
+        );
+        assert!(
+            booked["linked"].as_str().unwrap_or_default().contains("通話"),
+            "{booked}"
+        );
+        let changed = browser.step("changed", Duration::from_secs(30)).await;
+        let cancelled = browser.step("cancelled", Duration::from_secs(30)).await;
+        assert_eq!(
+            cancelled["history"].as_array().map(Vec::len),
+            Some(3),
+            "created, changed, cancelled: {cancelled}"
+        );
+        browser.step("done", Duration::from_secs(30)).await;
+        let (status, output) = caller.await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(status, Some(0), "{output}");
+        drop(phone);
+
+        let code = display.replace('-', "");
+        let store = &center.running.store;
+        let row = store
+            .booking(&code)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|| panic!("booking {code} not stored"));
+        assert_eq!((row.call_id.as_str(), row.channel.as_str()), (call.as_str(), "phone"));
+        assert_eq!((row.status.as_str(), row.booked_by.as_str()), ("cancelled", "ito"));
+        assert_eq!(row.slot_start, changed["to"].as_str().unwrap_or_default());
+        assert!(screenshot.exists(), "the side panel was photographed");
+
+        // The call's record shows the booking; the caller's next ring shows it in the history.
+        add_user(&center, "suzuki", "supervisor", &[]).await;
+        let cookie = common::staff::log_in(&center, "suzuki").await;
+        let (status, _, body) = common::staff::http(
+            &center,
+            "GET",
+            &format!("/api/calls/{call}"),
+            &[("cookie", &cookie)],
+            "",
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        let record: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+        assert_eq!(record["bookings"][0]["code"], code.as_str(), "{record}");
+        let caller_number = tsunagu::pii::PhoneNumber::from("09012345678");
+        let earlier = store
+            .earlier_calls(&caller_number, "a-later-call", 5)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(earlier[0].bookings[0].code, code, "{earlier:?}");
+        if let Ok(dir) = std::env::var("TSUNAGU_SCREENSHOTS") {
+            let _ = std::fs::copy(&screenshot, Path::new(&dir).join("booking-side-panel.png"));
+        }
+    });
 }

@@ -194,3 +194,45 @@ async fn a_database_made_before_the_steps_were_typed_reads_the_same_on_sqlite_an
     pg_pool.close().await;
     pg_store.close().await;
 }
+
+/// The city role came later: an older SQLite database with agents and their skills takes it
+/// without losing a skill, and the skills still point at real users afterwards.
+#[tokio::test]
+async fn staff_and_skills_survive_the_city_role_migration() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let url = fixture_copy(dir.path());
+    sqlx::any::install_default_drivers();
+    {
+        let old = AnyPool::connect(&url).await.unwrap_or_else(|e| panic!("{e}"));
+        for statement in [
+            "INSERT INTO users (name, role, password_hash, created_at) VALUES ('tanaka', 'agent', 'x', '2026-04-01T00:00:00Z')",
+            "INSERT INTO agent_skills (user_name, lang, level) VALUES ('tanaka', 'ja', 3)",
+            "INSERT INTO agent_skills (user_name, lang, level) VALUES ('tanaka', 'vi', 2)",
+        ] {
+            sqlx::query(statement)
+                .execute(&old)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        old.close().await;
+    }
+    let store = Store::connect(&url).await.unwrap_or_else(|e| panic!("{e}"));
+    let tanaka = store.find_user("tanaka").await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(tanaka.map(|u| u.role), Some("agent".to_string()));
+    let skills = store.user_skills("tanaka").await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(skills, vec![("ja".to_string(), 3), ("vi".to_string(), 2)]);
+    store
+        .create_user("shiyakusho", "city", "x", &[], jiff::Timestamp::UNIX_EPOCH)
+        .await
+        .unwrap_or_else(|e| panic!("a city user: {e}"));
+    let pool = AnyPool::connect(&url).await.unwrap_or_else(|e| panic!("{e}"));
+    let orphans = sqlx::query("PRAGMA foreign_key_check")
+        .fetch_all(&pool)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(orphans.is_empty(), "skills point at users");
+    let refused = sqlx::query("INSERT INTO agent_skills (user_name, lang, level) VALUES ('nobody', 'ja', 1)")
+        .execute(&pool)
+        .await;
+    assert!(refused.is_err(), "the foreign key still holds");
+}

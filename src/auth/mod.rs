@@ -10,6 +10,8 @@ use std::fmt;
 /// What a staff member may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Role {
+    /// City staff: read bookings and lists, receive exports; no calls.
+    City,
     Agent,
     Supervisor,
     Admin,
@@ -18,6 +20,7 @@ pub enum Role {
 impl Role {
     pub fn parse(text: &str) -> Option<Role> {
         Some(match text {
+            "city" => Role::City,
             "agent" => Role::Agent,
             "supervisor" => Role::Supervisor,
             "admin" => Role::Admin,
@@ -27,6 +30,7 @@ impl Role {
 
     pub fn as_str(self) -> &'static str {
         match self {
+            Role::City => "city",
             Role::Agent => "agent",
             Role::Supervisor => "supervisor",
             Role::Admin => "admin",

@@ -35,7 +35,7 @@ pub async fn add(args: AddArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let Some(role) = Role::parse(&args.role) else {
-        bail!("unknown role '{}' (agent, supervisor or admin)", args.role);
+        bail!("unknown role '{}' (city, agent, supervisor or admin)", args.role);
     };
     let mut skills = Vec::new();
     for skill in &args.skills {

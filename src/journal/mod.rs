@@ -8,7 +8,7 @@
 //! - [`agent`]: agent states and not-ready reasons, the event log's row, the wrap-up form.
 
 pub mod agent;
-mod names;
+pub(crate) mod names;
 pub mod record;
 pub mod step;
 

@@ -6,6 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::ServeError;
+use crate::booking::OfficeSet;
 use crate::calendar::sources::{self, CalendarSource};
 use crate::calendar::{CalendarSet, InvalidCalendar};
 use crate::ivr::{Flow, FlowContext, flow};
@@ -114,4 +115,36 @@ pub fn check_flows(dir: &Path, prompts: &PromptStore, calendars: &CalendarSet) -
         }
     }
     Ok((flows, problems))
+}
+
+/// The offices that take bookings: the shipped ones, then a folder's (replacing or adding by
+/// id). An office file that does not validate, or that names a calendar not loaded, stops the
+/// start with every problem listed: a booking must never be taken against the wrong hours.
+pub fn offices(dir: Option<&Path>, calendars: &CalendarSet) -> Result<OfficeSet, ServeError> {
+    let mut texts = crate::booking::directory::builtin();
+    if let Some(dir) = dir {
+        texts.extend(
+            crate::booking::directory::read_dir(dir)
+                .map_err(|e| ServeError::Invalid(format!("cannot read the office folder {}: {e}", dir.display())))?,
+        );
+    }
+    let set = OfficeSet::default();
+    let mut problems: Vec<String> = set
+        .load_all(texts.iter().map(|s| (s.origin.as_str(), s.text.as_str())))
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    for office in set.snapshot().iter() {
+        if calendars.get(&office.calendar).is_none() {
+            problems.push(format!("office {}: no calendar '{}'", office.id, office.calendar));
+        }
+    }
+    if problems.is_empty() {
+        Ok(set)
+    } else {
+        Err(ServeError::Invalid(format!(
+            "office files that cannot be used:\n{}",
+            problems.join("\n")
+        )))
+    }
 }

@@ -17,6 +17,7 @@ use crate::acd::desk::DeskSettings;
 use crate::acd::route::Policy;
 use crate::acd::service::Acd;
 use crate::auth::sessions::Sessions;
+use crate::booking::BookingWindow;
 use crate::call::capacity::Capacity;
 use crate::call::{CallParts, CallServices, CallSettings, accept_calls};
 use crate::config::Config;
@@ -30,6 +31,7 @@ use crate::sip::dialer::{Dialer, DialerSettings};
 use crate::sip::{Admission, PeerAllowList, SipEdge, SipSettings, SipStats};
 use crate::store::Store;
 use crate::store::journal::{Journal, JournalLimits};
+use crate::web::booking::BookingSettings;
 use crate::web::{self, AppState, HttpSettings, SoftphoneSettings};
 
 #[derive(Debug, thiserror::Error)]
@@ -61,6 +63,7 @@ pub struct Center {
     webrtc: WebRtcSettings,
     http: HttpSettings,
     busy: Arc<crate::web::agent::socket::BusyAgents>,
+    booking: Arc<BookingSettings>,
 }
 
 /// Loads, checks and assembles everything `config` names.
@@ -125,6 +128,18 @@ pub async fn assemble(config: Config) -> Result<Center, ServeError> {
             config.center.sla_calendar
         )));
     }
+    let offices = loading::offices(config.paths.offices.as_deref(), &calendars)?;
+    let checklists = crate::booking::checklist::parse(crate::booking::checklist::BUILTIN)
+        .map_err(|e| ServeError::Invalid(format!("booking checklists: {e}")))?;
+    let booking = Arc::new(BookingSettings {
+        offices: Arc::new(offices),
+        checklists,
+        window: BookingWindow {
+            horizon_days: config.booking.horizon_days.max(1),
+            change_deadline_hours: config.booking.change_deadline_hours.max(0),
+        },
+        call_center_number: config.booking.call_center_number.clone(),
+    });
     let prompts = loading::prompts(&config.paths.prompts)?;
     let flows = loading::flows(&config.paths.flows, &prompts, &calendars)?;
     let flow = flows.get(&config.center.flow).cloned().ok_or_else(|| {
@@ -203,6 +218,7 @@ pub async fn assemble(config: Config) -> Result<Center, ServeError> {
         webrtc,
         http,
         busy: Arc::default(),
+        booking,
     })
 }
 
@@ -226,6 +242,8 @@ impl Center {
             },
             short_abandon_seconds: self.config.center.short_abandon_seconds,
             http: self.http.clone(),
+            booking: Arc::clone(&self.booking),
+            citizen_limits: Arc::default(),
         }
     }
 }
@@ -237,11 +255,23 @@ const JOURNAL_FLUSH_LIMIT: Duration = Duration::from_secs(30);
 pub struct Running {
     pub sip: SipEdge,
     pub http_addr: std::net::SocketAddr,
+    /// The citizen pages' own listener, when `[http] citizen_listen` is set.
+    pub citizen_addr: Option<std::net::SocketAddr>,
     pub services: Arc<CallServices>,
     pub store: Store,
     calls: TaskTracker,
     grace: Duration,
     config: Config,
+}
+
+/// Serves a router on a listener, with the client's address known to the handlers.
+fn serve(listener: tokio::net::TcpListener, app: axum::Router, which: &'static str) {
+    tokio::spawn(async move {
+        let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        if let Err(e) = axum::serve(listener, app).await {
+            warn!(error = %e, listener = which, "an HTTP endpoint stopped");
+        }
+    });
 }
 
 pub async fn start(config: Config) -> Result<Running, ServeError> {
@@ -282,18 +312,27 @@ pub async fn start(config: Config) -> Result<Running, ServeError> {
             caller_id: config.outbound.caller_id.clone(),
         })
     });
-    let app = web::app(center.app_state(Arc::clone(&sip.stats), dialer));
-    tokio::spawn(async move {
-        let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
-        if let Err(e) = axum::serve(listener, app).await {
-            warn!(error = %e, "the HTTP endpoint stopped");
+    let state = center.app_state(Arc::clone(&sip.stats), dialer);
+    let citizen_addr = match config.http.citizen_listen {
+        Some(addr) => {
+            let citizen = tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|source| ServeError::Http { addr, source })?;
+            let bound = citizen
+                .local_addr()
+                .map_err(|source| ServeError::Http { addr, source })?;
+            serve(citizen, web::citizen::citizen_app(state.clone()), "citizen");
+            Some(bound)
         }
-    });
-    info!(sip = %sip.udp_addr, http = %http_addr, flow = %config.center.flow, "the center is answering");
+        None => None,
+    };
+    serve(listener, web::app(state), "staff");
+    info!(sip = %sip.udp_addr, http = %http_addr, citizen = ?citizen_addr, flow = %config.center.flow, "the center is answering");
     let grace = Duration::from_secs(config.center.shutdown_grace_seconds);
     Ok(Running {
         sip,
         http_addr,
+        citizen_addr,
         services: Arc::clone(&center.services),
         store: center.store.clone(),
         calls,

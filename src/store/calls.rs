@@ -26,6 +26,18 @@ pub struct EarlierCall {
     pub arrived_at: String,
     pub answered: bool,
     pub category: Option<String>,
+    /// The bookings made during that call, so the agent sees them when the caller rings again.
+    pub bookings: Vec<EarlierBooking>,
+}
+
+/// A booking made during an earlier call.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct EarlierBooking {
+    pub code: String,
+    pub office: String,
+    pub service: String,
+    pub start: String,
+    pub status: String,
 }
 
 fn line(text: &str) -> Line {
@@ -161,10 +173,23 @@ impl Store {
             let answered = steps
                 .iter()
                 .any(|(kind, detail)| matches!(Step::decode(kind, detail), Step::AgentAnswered { .. }));
+            let bookings = self
+                .bookings_of_call(&id)
+                .await?
+                .into_iter()
+                .map(|b| EarlierBooking {
+                    code: b.code,
+                    office: b.office,
+                    service: b.service,
+                    start: b.slot_start,
+                    status: b.status,
+                })
+                .collect();
             earlier.push(EarlierCall {
                 arrived_at,
                 answered,
                 category,
+                bookings,
             });
         }
         Ok(earlier)

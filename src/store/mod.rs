@@ -11,9 +11,11 @@
 //! - [`agents`]: reading the agents' event log.
 //! - [`calendars`]: calendar revisions saved at run time.
 //! - [`users`]: staff accounts and agents' language skills.
+//! - [`bookings`]: bookings, the slot counters (exclusive control) and booking events.
 
 pub mod agents;
 pub mod batch;
+pub mod bookings;
 pub mod calendars;
 pub mod calls;
 pub mod journal;

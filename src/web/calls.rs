@@ -8,6 +8,7 @@ use serde::Serialize;
 use tracing::info;
 
 use super::AppState;
+use super::booking::view::BookingView;
 use super::error::ApiError;
 use super::extract::Supervisor;
 use crate::journal::{Step, WrapUp};
@@ -46,6 +47,8 @@ struct CallView {
     waited_seconds: Option<f64>,
     agent: Option<String>,
     answered: bool,
+    /// The bookings the agent made during the call.
+    bookings: Vec<BookingView>,
 }
 
 impl From<CallDetail> for CallView {
@@ -63,6 +66,7 @@ impl From<CallDetail> for CallView {
             _ => None,
         });
         CallView {
+            bookings: Vec::new(),
             answered: agent.is_some(),
             agent,
             waited_seconds,
@@ -104,8 +108,17 @@ async fn call_detail(
     Path(id): Path<String>,
 ) -> Result<Json<CallView>, ApiError> {
     info!(reader = %staff.name(), call = %id, "call record read");
-    match state.store.call_detail(&id).await? {
-        Some(detail) => Ok(Json(CallView::from(detail))),
-        None => Err(ApiError::NotFound("no such call".into())),
-    }
+    let Some(detail) = state.store.call_detail(&id).await? else {
+        return Err(ApiError::NotFound("no such call".into()));
+    };
+    let mut view = CallView::from(detail);
+    let offices = state.booking.offices.snapshot();
+    view.bookings = state
+        .store
+        .bookings_of_call(&id)
+        .await?
+        .iter()
+        .map(|row| BookingView::new(row, &offices))
+        .collect();
+    Ok(Json(view))
 }

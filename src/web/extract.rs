@@ -59,9 +59,15 @@ pub trait MinRole: Send + Sync {
     const ROLE: Role;
 }
 
-/// Any staff member (agents are the least role).
+/// Anyone who may read bookings and lists: city staff and every role above.
+pub struct BookingReaders;
+/// Any staff member who takes calls (agents are the least role).
 pub struct AnyStaff;
 pub struct SupervisorsOnly;
+
+impl MinRole for BookingReaders {
+    const ROLE: Role = Role::City;
+}
 
 impl MinRole for AnyStaff {
     const ROLE: Role = Role::Agent;
@@ -77,8 +83,10 @@ pub struct Signed<R: MinRole> {
     role: PhantomData<R>,
 }
 
-/// Any logged-in staff member.
+/// Any logged-in staff member who takes calls (city staff do not).
 pub type Staff = Signed<AnyStaff>;
+/// City staff, agents, supervisors, admins: readers of bookings and lists.
+pub type BookingReader = Signed<BookingReaders>;
 /// A supervisor or an admin.
 pub type Supervisor = Signed<SupervisorsOnly>;
 
@@ -222,7 +230,9 @@ const WITHOUT_CSRF: [&str; 1] = ["/api/login"];
 /// with a session cookie must repeat the session's CSRF token in `X-CSRF-Token`; no route can
 /// forget it. Without a session the route's own extractor answers 401.
 pub async fn csrf_guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if request.method().is_safe() || WITHOUT_CSRF.contains(&request.uri().path()) {
+    let path = request.uri().path();
+    // The citizen API takes no session: a staff cookie riding along changes nothing there.
+    if request.method().is_safe() || WITHOUT_CSRF.contains(&path) || path.starts_with("/api/public/") {
         return next.run(request).await;
     }
     if let Some(staff) = session_from(&state.sessions, request.headers()) {

@@ -9,10 +9,14 @@
 //! - [`agent`]: the softphone page and its WebSocket session.
 //! - [`floor`]: the supervisors' live floor.
 //! - [`calls`]: one call's record for supervisors.
+//! - [`citizen`]: the citizen booking page and its public API (also alone on its own listener).
+//! - [`booking`]: bookings for staff: offices, the slot grid, book/move/cancel, lists and CSV.
 //! - [`ops`]: `/healthz` and `/metrics`.
 
 pub mod agent;
+pub mod booking;
 pub mod calls;
+pub mod citizen;
 pub mod error;
 pub mod extract;
 pub mod floor;
@@ -75,6 +79,8 @@ pub struct AppState {
     pub softphone: SoftphoneSettings,
     pub short_abandon_seconds: u32,
     pub http: HttpSettings,
+    pub booking: Arc<booking::BookingSettings>,
+    pub citizen_limits: Arc<citizen::limits::CitizenLimits>,
 }
 
 /// The whole HTTP side.
@@ -84,6 +90,8 @@ pub fn app(state: AppState) -> Router {
         .merge(agent::routes())
         .merge(floor::routes())
         .merge(calls::routes())
+        .merge(booking::routes())
+        .merge(citizen::routes())
         .merge(ops::routes())
         .layer(axum::middleware::from_fn_with_state(state.clone(), extract::csrf_guard))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

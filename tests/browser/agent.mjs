@@ -9,6 +9,9 @@
 //   SCRIPT "call-back": log in, not ready for outbound, dial DIAL (env), measure, hang up.
 //   SCRIPT "transfer":  log in, ready, answer, blind-transfer to the agent TRANSFER_TO (env),
 //                       file the wrap-up.
+//   SCRIPT "book":      log in, ready, answer, then in the booking side panel book a card pickup
+//                       at OFFICE (env), change it to another slot, cancel it; screenshot to
+//                       SCREENSHOT (env) after booking; hang up and file the wrap-up.
 import readline from "node:readline";
 import { chromium } from "playwright-core";
 
@@ -94,6 +97,53 @@ async function callBack() {
   emit("call_back_done", { call });
 }
 
+// The side panel during the call: service, office, who comes and the checklist, then two
+// clicks (a slot, 予約する); the code is read back; then find it, move it, cancel it.
+async function bookInSidePanel(call) {
+  await page.setViewportSize({ width: 1400, height: 1000 });
+  await until(() => document.getElementById("booking").dataset.ready === "true");
+  await page.check('input[name="bk-service"][value="card_pickup"]');
+  await page.selectOption("#bk-office", process.env.OFFICE);
+  await page.check('input[name="bk-visitor"][value="resident"]');
+  for (const box of await page.$$("#bk-checklist input[type=checkbox]")) await box.check();
+  await page.waitForSelector("#bk-grid .bk-slot:not([disabled])");
+  const slot = await page.getAttribute("#bk-grid .bk-slot:not([disabled])", "data-slot");
+  const clicks = [];
+  await page.click(`#bk-grid .bk-slot[data-slot="${slot}"]`); clicks.push("slot");
+  await page.click("#bk-book"); clicks.push("book");
+  await page.waitForSelector("#bk-code");
+  const code = (await page.textContent("#bk-code")).trim();
+  const shown = await page.textContent("#bk-result");
+  if (process.env.SCREENSHOT) await page.screenshot({ path: process.env.SCREENSHOT, fullPage: true });
+  emit("booked", { call, code, slot, clicks, shown, linked: await page.textContent("#booking-call") });
+  await page.click("#bk-tab-find");
+  await page.fill("#bk-find-code", code);
+  await page.click("#bk-find-button");
+  await page.waitForSelector("#bk-found-code");
+  await page.waitForSelector("#bk-move-grid .bk-slot:not([disabled])");
+  const other = await page.$$eval("#bk-move-grid .bk-slot:not([disabled])", (buttons, slot) => buttons.map((b) => b.dataset.slot).find((s) => s !== slot), slot);
+  await page.click(`#bk-move-grid .bk-slot[data-slot="${other}"]`);
+  // Inside the booker's change deadline (tomorrow's slots, at most hours of the day) staff
+  // give a reason; the panel says so.
+  const needsReason = () => (document.getElementById("bk-message").textContent || "").includes("理由");
+  const changedOrRefused = () => { const m = document.getElementById("bk-message").textContent || ""; return m.includes("変更しました") || m.includes("理由"); };
+  await page.click("#bk-move");
+  await until(changedOrRefused);
+  let reasonAsked = false;
+  if (await page.evaluate(needsReason)) {
+    reasonAsked = true;
+    await page.fill("#bk-reason", "本人の希望（電話）");
+    await page.click("#bk-move");
+    await until(() => (document.getElementById("bk-message").textContent || "").includes("変更しました"));
+  }
+  emit("changed", { to: other, when: await page.textContent("#bk-found-when"), reasonAsked });
+  page.on("dialog", (dialog) => dialog.accept());
+  await page.fill("#bk-reason", "本人の希望（電話）");
+  await page.click("#bk-cancel");
+  await until(() => (document.getElementById("bk-found-status").textContent || "").includes("取消"));
+  emit("cancelled", { history: await page.$$eval("#bk-history li", (items) => items.map((i) => i.textContent)) });
+}
+
 try {
   await page.goto(base + "/");
   await page.fill("#login-name", name);
@@ -142,6 +192,17 @@ try {
     emit("done", { call: ringing.call });
     // Then, when asked, a call-back (a resident the agent promised to call).
     if (process.env.DIAL) await callBack();
+    await browser.close();
+    process.exit(0);
+  }
+  if (script === "book") {
+    await bookInSidePanel(ringing.call);
+    await page.click("#hang-up");
+    await until(() => window.softphone.state === "wrap_up");
+    await page.selectOption("#category", "issuance/status");
+    await page.click("#save-wrap-up");
+    await until(() => window.softphone.events.some((e) => e.type === "wrap_up_saved"));
+    emit("done", { call: ringing.call });
     await browser.close();
     process.exit(0);
   }

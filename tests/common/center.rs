@@ -54,6 +54,57 @@ fn calendar_file(hours: Hours) -> String {
     text
 }
 
+/// The booking office of the tests: open 09:00–17:00 every day from yesterday for 120 days
+/// (whatever the date the tests run on), closed three days from today ([`closed_day`]).
+pub const TEST_OFFICE: &str = r#"
+id = "test-office"
+name = "テスト窓口"
+name_en = "Test counter"
+address = "川崎市中原区小杉町3丁目245番地"
+mailbox = "test-office@yoyaku.example.jp"
+calendar = "test-counter"
+
+[services.card_pickup]
+slot_minutes = 30
+capacity = 5
+
+[services.certificate_renewal]
+slot_minutes = 60
+capacity = 2
+"#;
+
+/// The day the test counter is closed by a one-off closure.
+pub fn closed_day() -> Date {
+    today_tokyo()
+        .checked_add(jiff::ToSpan::days(3))
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// A slot key of the test counter, `days` from today at `time` (`HH:MM`).
+pub fn slot(days: i64, time: &str) -> String {
+    let date = today_tokyo()
+        .checked_add(jiff::ToSpan::days(days))
+        .unwrap_or_else(|e| panic!("{e}"));
+    format!("{date}T{time}")
+}
+
+fn counter_calendar_file() -> String {
+    let today = today_tokyo();
+    let from = today.yesterday().unwrap_or(today);
+    let until = today.checked_add(jiff::ToSpan::days(120)).unwrap_or(today);
+    let mut text = format!(
+        "id = \"test-counter\"\nname = \"テスト窓口\"\nclosed_on_national_holidays = false\n\n[[period]]\nname = \"test\"\nfrom = {from}\nuntil = {until}\n"
+    );
+    for day in ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] {
+        text.push_str(&format!("weekly.{day} = [\"09:00-17:00\"]\n"));
+    }
+    text.push_str(&format!(
+        "\n[[closure]]\nreason = \"臨時休業（システム保守）\"\ncategory = \"maintenance\"\ndate = {}\n",
+        closed_day()
+    ));
+    text
+}
+
 pub struct Options {
     pub hours: Hours,
     pub max_lines: usize,
@@ -81,6 +132,10 @@ pub struct Options {
     pub ip: std::net::IpAddr,
     /// `[sip] requests_per_second_per_peer`.
     pub requests_per_second_per_peer: u32,
+    /// `[booking]`: the horizon and the booker's change deadline.
+    pub booking: tsunagu::config::BookingConfig,
+    /// `[http] citizen_listen`: the citizen pages on a listener of their own.
+    pub citizen_listen: bool,
 }
 
 impl Default for Options {
@@ -102,6 +157,8 @@ impl Default for Options {
             answer_strangers: false,
             ip: std::net::IpAddr::from([127, 0, 0, 1]),
             requests_per_second_per_peer: tsunagu::config::Config::default().sip.requests_per_second_per_peer,
+            booking: Default::default(),
+            citizen_listen: false,
         }
     }
 }
@@ -120,6 +177,10 @@ pub fn test_config(options: Options, dir: &Path) -> Config {
     let calendars = dir.join("calendars");
     std::fs::create_dir_all(&calendars).unwrap_or_else(|e| panic!("{e}"));
     std::fs::write(calendars.join("call-center.toml"), calendar_file(options.hours)).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(calendars.join("test-counter.toml"), counter_calendar_file()).unwrap_or_else(|e| panic!("{e}"));
+    let offices = dir.join("offices");
+    std::fs::create_dir_all(&offices).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(offices.join("test-office.toml"), TEST_OFFICE).unwrap_or_else(|e| panic!("{e}"));
     let mut config = Config::default();
     config.sip.listen = SocketAddr::new(options.ip, 0);
     config.media.ip = options.ip;
@@ -142,6 +203,11 @@ pub fn test_config(options: Options, dir: &Path) -> Config {
     config.paths.flows = repo().join("ivr-flows");
     config.paths.prompts = repo().join("prompts");
     config.paths.calendars = Some(calendars);
+    config.paths.offices = Some(offices);
+    config.booking = options.booking;
+    if options.citizen_listen {
+        config.http.citizen_listen = Some(SocketAddr::from(([127, 0, 0, 1], 0)));
+    }
     config.paths.database_url = options.database_url;
     config.media.rtp_peers = options.rtp_peers;
     config.agents = options.agents;

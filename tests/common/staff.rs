@@ -22,7 +22,18 @@ pub async fn http(
     headers: &[(&str, &str)],
     body: &str,
 ) -> (u16, String, String) {
-    let mut stream = tokio::net::TcpStream::connect(center.running.http_addr)
+    http_at(center.running.http_addr, method, path, headers, body).await
+}
+
+/// [`http`] to any listener (the citizen pages' own, say).
+pub async fn http_at(
+    addr: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, String, String) {
+    let mut stream = tokio::net::TcpStream::connect(addr)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let mut request = format!("{method} {path} HTTP/1.1\r\nHost: tsunagu\r\nConnection: close\r\n");

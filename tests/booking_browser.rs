@@ -1,0 +1,115 @@
+//! BK-WEB on a phone: the citizen page /yoyaku in Debian's Chromium with a phone-sized
+//! viewport (tests/browser/citizen.mjs): the language notes (BK-LANG) and the outage banner
+//! (BK-STATUS) show, a resident books with an e-mail address, keeps code and secret, is refused
+//! with a wrong secret, changes and cancels; the page never scrolls sideways.
+
+mod common;
+
+use std::io::BufRead;
+use std::process::{Command, Stdio};
+
+use common::center::{Center, Options, repo};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resident_books_changes_and_cancels_on_a_phone() {
+    let center = Center::start(Options::default()).await;
+    center
+        .running
+        .store
+        .set_booking_status(
+            "システム保守のため、12月20日 2:00〜4:00 は予約できません。",
+            "suzuki",
+            jiff::Timestamp::UNIX_EPOCH,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let shots = center.dir.path().to_path_buf();
+    let browser_dir = repo().join("tests/browser");
+    assert!(
+        browser_dir.join("node_modules/playwright-core").exists(),
+        "tests/browser needs `npm ci` (ops/test runs it)"
+    );
+    let base = format!("http://{}", center.running.http_addr);
+    let shots_arg = shots.display().to_string();
+    // Two days ahead: outside the 24-hour change deadline, so the booker may still change it.
+    let from = common::center::slot(2, "00:00");
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .arg(browser_dir.join("citizen.mjs"))
+            .args([base.as_str(), "test-office", shots_arg.as_str(), &from[..10]])
+            .stderr(Stdio::inherit())
+            .output()
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}"))
+    .unwrap_or_else(|e| panic!("node is needed: {e}"));
+    let steps: Vec<serde_json::Value> = output
+        .stdout
+        .lines()
+        .map_while(Result::ok)
+        .filter_map(|line| serde_json::from_str(&line).ok())
+        .collect();
+    let step = |name: &str| {
+        steps
+            .iter()
+            .find(|s| s["step"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("no step '{name}' in {steps:?}"))
+    };
+    let page = step("page");
+    let notes = page["notes"].as_array().cloned().unwrap_or_default();
+    assert_eq!(notes.len(), 8, "a note in each of the eight languages: {page}");
+    assert!(
+        notes
+            .iter()
+            .all(|n| n["text"].as_str().unwrap_or_default().contains("0120-380-366")),
+        "{page}"
+    );
+    assert!(
+        page["banner"].as_str().unwrap_or_default().contains("システム保守"),
+        "{page}"
+    );
+    assert!(
+        page["width"].as_i64().unwrap_or(9999) <= 390,
+        "no sideways scrolling: {page}"
+    );
+
+    let booked = step("booked");
+    assert!(booked["width"].as_i64().unwrap_or(9999) <= 390, "{booked}");
+    let code = booked["code"].as_str().unwrap_or_default().replace('-', "");
+    assert!(
+        step("wrong_secret")["shown"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("違います")
+    );
+    let changed = step("changed");
+    assert_eq!(
+        step("cancelled")["status"].as_str().map(|s| s.contains("取消")),
+        Some(true)
+    );
+
+    let store = &center.running.store;
+    let row = store
+        .booking(&code)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|| panic!("booking {code} not stored"));
+    assert_eq!((row.channel.as_str(), row.status.as_str()), ("web", "cancelled"));
+    assert_eq!(row.slot_start, changed["to"].as_str().unwrap_or_default());
+    assert!(row.email.is_some(), "kept for notices until the appointment");
+    let events = store.booking_events(&code).await.unwrap_or_else(|e| panic!("{e}"));
+    let kinds: Vec<(&str, &str)> = events.iter().map(|e| (e.kind.as_str(), e.actor.as_str())).collect();
+    assert_eq!(
+        kinds,
+        [("created", "booker"), ("changed", "booker"), ("cancelled", "booker")]
+    );
+    assert!(events.iter().all(|e| e.address == "127.0.0.1"), "{events:?}");
+    for shot in ["citizen-booked.png", "citizen-cancelled.png"] {
+        assert!(shots.join(shot).exists(), "{shot}");
+        if let Ok(dir) = std::env::var("TSUNAGU_SCREENSHOTS") {
+            let _ = std::fs::copy(shots.join(shot), std::path::Path::new(&dir).join(shot));
+        }
+    }
+    assert!(output.status.success(), "citizen.mjs: {steps:?}");
+}
