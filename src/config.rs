@@ -18,7 +18,34 @@ pub struct Config {
     pub outbound: OutboundConfig,
     pub journal: JournalConfig,
     pub booking: BookingConfig,
+    pub mail: MailConfig,
     pub paths: PathsConfig,
+}
+
+/// E-mail notices to bookers (`mail`), BK-NOTIFY.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct MailConfig {
+    /// The SMTP server notices go through, `host:port`; empty: no notices are written or sent.
+    pub smtp: String,
+    /// Require STARTTLS (set it for any server beyond the site's own network).
+    pub starttls: bool,
+    pub username: String,
+    pub password: String,
+    /// The time of day (Tokyo) from which the day-before reminders go out.
+    pub reminders_from: String,
+}
+
+impl Default for MailConfig {
+    fn default() -> MailConfig {
+        MailConfig {
+            smtp: String::new(),
+            starttls: false,
+            username: String::new(),
+            password: String::new(),
+            reminders_from: "10:00".to_string(),
+        }
+    }
 }
 
 /// Bookings (`booking`): how far ahead, and the booker's deadline for changes (BK-CHANGE).
@@ -32,6 +59,11 @@ pub struct BookingConfig {
     pub change_deadline_hours: i64,
     /// The call center's number as the citizen pages show it.
     pub call_center_number: String,
+    /// Days the bookings' history (BK-AUDIT) is kept; older events are purged by a job.
+    pub history_days: i64,
+    /// How often the booking jobs run (reminders, closure notices, erasing addresses, purging
+    /// history); they also run after every calendar reload.
+    pub jobs_every_minutes: u64,
 }
 
 impl Default for BookingConfig {
@@ -41,6 +73,8 @@ impl Default for BookingConfig {
             horizon_days: window.horizon_days,
             change_deadline_hours: window.change_deadline_hours,
             call_center_number: "0120-380-366".to_string(),
+            history_days: 400,
+            jobs_every_minutes: 60,
         }
     }
 }

@@ -26,6 +26,7 @@
 //! - [`sip`]: the SIP trunk edge (rsipstack behind our own types) and SDP.
 //!
 //! Tasks that drive them, and the edges:
+//! - [`notify`]: e-mail notices to bookers (the outbox's postman) and the booking jobs.
 //! - [`call`]: one task per call (inbound, and call-backs), with their shared plumbing.
 //! - [`web`]: the HTTP side: softphone, live floor, login, metrics; one router, one error type.
 //! - [`server`]: `tsunagu serve`: loading, checking, assembling and running everything.
@@ -50,6 +51,7 @@ pub mod journal;
 pub mod lang;
 pub mod logging;
 pub mod media;
+pub mod notify;
 pub mod outbound;
 pub mod pii;
 pub mod report;

@@ -565,3 +565,141 @@ async fn the_booker_cannot_change_inside_the_deadline_and_is_told_whom_to_call()
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(row.map(|r| r.status), Some("booked".to_string()), "nothing changed");
 }
+
+/// BK-SLOT: a supervisor changes the slot length and the capacity; bookings already made keep
+/// their slot and stay visible; a slot starting at the same time is the same slot; the change
+/// is a revision that survives a restart.
+#[tokio::test]
+async fn staff_change_slot_length_and_capacity_and_bookings_stay() {
+    for db in TestDatabase::both().await {
+        let center = center_on(&db, Options::default()).await;
+        let agent = staffer(&center, "sato", "agent").await;
+        let supervisor = staffer(&center, "suzuki", "supervisor").await;
+        let (at_nine, at_half_past) = (slot(2, "09:00"), slot(2, "09:30"));
+        for start in [&at_nine, &at_half_past] {
+            assert_eq!(agent.post(&center, "/api/bookings", &card_booking(start)).await.0, 201);
+        }
+        let change = json!({"slot_minutes": 60, "capacity": 2, "note": "窓口の処理実績による"}).to_string();
+        let path = "/api/booking/offices/test-office/services/card_pickup";
+        let (status, _, _) = http(
+            &center,
+            "PUT",
+            path,
+            &[("cookie", &agent.cookie), ("x-csrf-token", &agent.csrf)],
+            &change,
+        )
+        .await;
+        assert_eq!(status, 403, "agents do not change offices");
+        let (status, _, body) = http(
+            &center,
+            "PUT",
+            path,
+            &[("cookie", &supervisor.cookie), ("x-csrf-token", &supervisor.csrf)],
+            &change,
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+
+        // 60-minute slots: 09:00 is the same slot (one booking in it), 09:30 is no slot now.
+        let day = &at_nine[..10];
+        let (_, grid) = agent
+            .get_json(
+                &center,
+                &format!("/api/booking/slots?office=test-office&service=card_pickup&from={day}&days=1"),
+            )
+            .await;
+        let keys: Vec<&str> = grid["days"][0]["slots"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|s| s["key"].as_str())
+            .collect();
+        assert_eq!(keys.first().copied(), Some(at_nine.as_str()), "{grid}");
+        assert!(!keys.contains(&at_half_past.as_str()), "{keys:?}");
+        assert_eq!(grid["days"][0]["slots"][0]["used"], 1);
+        assert_eq!(grid["days"][0]["slots"][0]["remaining"], 1, "capacity 2 now");
+        let (status, body) = agent.post(&center, "/api/bookings", &card_booking(&at_half_past)).await;
+        assert_eq!(status, 400, "09:30 is no longer a slot: {body}");
+        // The booking at 09:30 stays valid and listed.
+        let (_, list) = agent.get_json(&center, &format!("/api/bookings?from={day}")).await;
+        let starts: Vec<&str> = list
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|b| b["start"].as_str())
+            .collect();
+        assert_eq!(starts, [at_nine.as_str(), at_half_past.as_str()]);
+        assert_eq!(
+            agent.post(&center, "/api/bookings", &card_booking(&at_nine)).await.0,
+            201
+        );
+        let (status, body) = agent.post(&center, "/api/bookings", &card_booking(&at_nine)).await;
+        assert_eq!(status, 409, "two in the 09:00 slot fill it: {body}");
+
+        let (status, revisions) = agent
+            .get_json(&center, "/api/booking/offices/test-office/revisions")
+            .await;
+        assert_eq!(status, 200);
+        assert_eq!(revisions[0]["saved_by"], "suzuki");
+        assert_eq!(revisions[0]["note"], "窓口の処理実績による");
+        // A restart reads the revision back.
+        let again = center_on(&db, Options::default()).await;
+        let offices = again
+            .running
+            .store
+            .current_office_revisions()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(offices.len(), 1);
+        let reader = staffer(&again, "yamada", "city").await;
+        let (_, catalogue) = reader.get_json(&again, "/api/booking/offices").await;
+        let office = catalogue["offices"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|o| o["id"] == "test-office")
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(office["services"][0]["slot_minutes"], 60, "{office}");
+        assert_eq!(office["services"][0]["capacity"], 2, "{office}");
+    }
+}
+
+/// BK-HOURS: a closure added after bookings were made (a calendar reload) lists those bookings,
+/// with the reason, for staff to move.
+#[tokio::test]
+async fn a_closure_added_later_lists_the_bookings_it_strands() {
+    let db = TestDatabase::sqlite();
+    let center = center_on(&db, Options::default()).await;
+    let agent = staffer(&center, "sato", "agent").await;
+    let (stranded, kept) = (slot(4, "10:00"), slot(5, "10:00"));
+    for start in [&stranded, &kept] {
+        assert_eq!(agent.post(&center, "/api/bookings", &card_booking(start)).await.0, 201);
+    }
+    let (_, none) = agent.get_json(&center, "/api/bookings/stranded").await;
+    assert_eq!(none, json!([]));
+    // The city announces a power cut on that day: the calendar file gains a closure.
+    let file = center.dir.path().join("calendars/test-counter.toml");
+    let mut text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{e}"));
+    text.push_str(&format!(
+        "\n[[closure]]\nreason = \"計画停電\"\ncategory = \"power-outage\"\ndate = {}\n",
+        &stranded[..10]
+    ));
+    std::fs::write(&file, text).unwrap_or_else(|e| panic!("{e}"));
+    let problems = center.running.reload().await;
+    assert!(problems.is_empty(), "{problems:?}");
+    let (status, listed) = agent.get_json(&center, "/api/bookings/stranded").await;
+    assert_eq!(status, 200, "{listed}");
+    let listed = listed.as_array().cloned().unwrap_or_default();
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0]["start"], stranded.as_str());
+    assert!(
+        listed[0]["closed"].as_str().unwrap_or_default().contains("計画停電"),
+        "{listed:?}"
+    );
+    assert_eq!(
+        agent.post(&center, "/api/bookings", &card_booking(&stranded)).await.0,
+        400,
+        "closed now"
+    );
+}

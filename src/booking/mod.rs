@@ -10,6 +10,7 @@
 //! - [`rules`]: whether a slot may be booked now; the booker's deadline for changes.
 //! - [`checklist`]: what is confirmed before booking, per service (data).
 //! - [`code`]: booking codes and secrets.
+//! - [`transfer`]: the import and export files (BK-MIGRATE) and the check of each imported row.
 
 pub mod checklist;
 pub mod code;
@@ -18,6 +19,7 @@ pub mod office;
 pub mod rules;
 pub mod service;
 pub mod slots;
+pub mod transfer;
 
 pub use checklist::{Checklist, Checklists, Confirmations};
 pub use directory::{OfficeSet, Offices};

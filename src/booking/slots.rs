@@ -69,6 +69,16 @@ pub fn slot_at(calendar: &Calendar, slot_minutes: u16, start: DateTime) -> Optio
     slots_of_day(&day, slot_minutes).into_iter().find(|s| s.start == wanted)
 }
 
+/// Whether `minutes` from `start` still lie within one opening of the calendar (a booking made
+/// before a closure was added may not).
+pub fn within_hours(calendar: &Calendar, start: DateTime, minutes: u16) -> bool {
+    let day = calendar.day(start.date());
+    let from = TimeOfDay::of(start.time());
+    day.open
+        .containing(from)
+        .is_some_and(|interval| from.minutes() + minutes <= interval.end.minutes())
+}
+
 /// `YYYY-MM-DDTHH:MM`
 pub fn slot_key(date: Date, start: TimeOfDay) -> String {
     format!("{date}T{:02}:{:02}", start.hour(), start.minute())
@@ -152,6 +162,23 @@ mod tests {
         // After a change to 60 minutes, 11:40 is still a slot (the same one); 12:10 is not.
         assert!(slot_at(&calendar, 60, at("2026-12-08T11:40")).is_some());
         assert!(slot_at(&calendar, 60, at("2026-12-08T12:10")).is_none());
+    }
+
+    #[test]
+    fn a_booking_is_within_hours_only_if_it_ends_by_closing() {
+        let calendar = center();
+        let at = |text: &str| parse_slot_key(text).unwrap_or_else(|| panic!("{text}"));
+        assert!(within_hours(&calendar, at("2026-12-08T11:40"), 30));
+        assert!(within_hours(&calendar, at("2026-12-08T19:10"), 30));
+        assert!(
+            !within_hours(&calendar, at("2026-12-08T19:10"), 45),
+            "ends after closing"
+        );
+        assert!(!within_hours(&calendar, at("2026-12-07T12:10"), 30), "a Monday");
+        assert!(
+            !within_hours(&calendar, at("2026-12-29T12:10"), 30),
+            "the year-end break"
+        );
     }
 
     #[test]

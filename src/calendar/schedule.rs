@@ -34,6 +34,20 @@ pub enum ClosedReason {
 }
 
 impl ClosedReason {
+    /// Why it is closed, in Japanese, for staff pages, the citizen pages and notices: a
+    /// holiday's name, a closure's reason as the city wrote it.
+    pub fn japanese(&self) -> String {
+        match self {
+            ClosedReason::NationalHoliday(h) => format!("休業（{}）", h.name.japanese()),
+            ClosedReason::RecurringClosure { reason, .. } | ClosedReason::TemporaryClosure { reason, .. } => {
+                format!("休業（{reason}）")
+            }
+            ClosedReason::RegularDayOff => "休業日".to_string(),
+            ClosedReason::OutsideHours => "受付時間外".to_string(),
+            ClosedReason::NoHoursDefined => "受付時間が未定です".to_string(),
+        }
+    }
+
     /// A short English description, for logs and the command line. Callers hear the
     /// prompts of their own language, composed from the variant, not this text.
     pub fn describe(&self) -> String {

@@ -1,6 +1,8 @@
 //! Command-line arguments and the dispatch to each command.
 
+mod booking;
 mod calendar;
+mod data;
 mod flows;
 mod prompts;
 mod report;
@@ -60,6 +62,16 @@ enum Command {
     Report {
         #[command(subcommand)]
         command: ReportCommand,
+    },
+    /// Bookings: take them over from a former system, hand them to a successor (BK-MIGRATE).
+    Booking {
+        #[command(subcommand)]
+        command: booking::BookingCommand,
+    },
+    /// The data as a whole: deleting everything at contract end (BK-OPS).
+    Data {
+        #[command(subcommand)]
+        command: data::DataCommand,
     },
     /// Opening calendars: Japanese holidays, opening hours, closures.
     Calendar {
@@ -138,6 +150,8 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     match args.command {
         Command::Calendar { sources, command } => calendar::run(&sources, command).await,
         Command::Serve(args) => serve::run(args).await,
+        Command::Booking { command } => booking::run(command).await,
+        Command::Data { command } => data::run(command).await,
         Command::User {
             command: UserCommand::Add(args),
         } => user::add(args).await,

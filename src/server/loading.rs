@@ -118,9 +118,9 @@ pub fn check_flows(dir: &Path, prompts: &PromptStore, calendars: &CalendarSet) -
 }
 
 /// The offices that take bookings: the shipped ones, then a folder's (replacing or adding by
-/// id). An office file that does not validate, or that names a calendar not loaded, stops the
+/// id), then the revisions staff saved in the database. An office file that does not validate, or that names a calendar not loaded, stops the
 /// start with every problem listed: a booking must never be taken against the wrong hours.
-pub fn offices(dir: Option<&Path>, calendars: &CalendarSet) -> Result<OfficeSet, ServeError> {
+pub async fn offices(dir: Option<&Path>, store: &Store, calendars: &CalendarSet) -> Result<OfficeSet, ServeError> {
     let mut texts = crate::booking::directory::builtin();
     if let Some(dir) = dir {
         texts.extend(
@@ -128,6 +128,13 @@ pub fn offices(dir: Option<&Path>, calendars: &CalendarSet) -> Result<OfficeSet,
                 .map_err(|e| ServeError::Invalid(format!("cannot read the office folder {}: {e}", dir.display())))?,
         );
     }
+    // Changes staff made at run time come last: they are the newest word on an office.
+    texts.extend(store.current_office_revisions().await?.into_iter().map(|rev| {
+        crate::booking::directory::OfficeSource {
+            origin: format!("database:{} revision {}", rev.office_id, rev.revision),
+            text: rev.source,
+        }
+    }));
     let set = OfficeSet::default();
     let mut problems: Vec<String> = set
         .load_all(texts.iter().map(|s| (s.origin.as_str(), s.text.as_str())))

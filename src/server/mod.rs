@@ -18,6 +18,7 @@ use crate::acd::route::Policy;
 use crate::acd::service::Acd;
 use crate::auth::sessions::Sessions;
 use crate::booking::BookingWindow;
+use crate::calendar::time_of_day::TimeOfDay;
 use crate::call::capacity::Capacity;
 use crate::call::{CallParts, CallServices, CallSettings, accept_calls};
 use crate::config::Config;
@@ -26,6 +27,9 @@ use crate::media::agent_legs::AgentLegs;
 use crate::media::pacer::Pacer;
 use crate::media::rtp_session::PortRange;
 use crate::media::webrtc_leg::WebRtcSettings;
+use crate::notify::Notices;
+use crate::notify::jobs::{JobSettings, Jobs};
+use crate::notify::postman::{self, SmtpSettings};
 use crate::outbound::dialplan::DialPlan;
 use crate::sip::dialer::{Dialer, DialerSettings};
 use crate::sip::{Admission, PeerAllowList, SipEdge, SipSettings, SipStats};
@@ -64,6 +68,8 @@ pub struct Center {
     http: HttpSettings,
     busy: Arc<crate::web::agent::socket::BusyAgents>,
     booking: Arc<BookingSettings>,
+    notices: Notices,
+    pub jobs: Jobs,
 }
 
 /// Loads, checks and assembles everything `config` names.
@@ -128,7 +134,7 @@ pub async fn assemble(config: Config) -> Result<Center, ServeError> {
             config.center.sla_calendar
         )));
     }
-    let offices = loading::offices(config.paths.offices.as_deref(), &calendars)?;
+    let offices = loading::offices(config.paths.offices.as_deref(), &store, &calendars).await?;
     let checklists = crate::booking::checklist::parse(crate::booking::checklist::BUILTIN)
         .map_err(|e| ServeError::Invalid(format!("booking checklists: {e}")))?;
     let booking = Arc::new(BookingSettings {
@@ -140,6 +146,44 @@ pub async fn assemble(config: Config) -> Result<Center, ServeError> {
         },
         call_center_number: config.booking.call_center_number.clone(),
     });
+    let calendars = Arc::new(calendars);
+    let mail = &config.mail;
+    let notices = Notices::new(
+        store.clone(),
+        Arc::clone(&booking.offices),
+        booking.call_center_number.clone(),
+        !mail.smtp.trim().is_empty(),
+    );
+    if notices.enabled() {
+        let (host, port) = mail
+            .smtp
+            .trim()
+            .rsplit_once(':')
+            .and_then(|(host, port)| Some((host.to_string(), port.parse::<u16>().ok()?)))
+            .ok_or_else(|| ServeError::Config(format!("mail.smtp: '{}' is not host:port", mail.smtp)))?;
+        let settings = SmtpSettings {
+            host,
+            port,
+            starttls: mail.starttls,
+            credentials: (!mail.username.is_empty()).then(|| (mail.username.clone(), mail.password.clone())),
+        };
+        postman::start(store.clone(), &settings, notices.wake()).map_err(|e| ServeError::Config(e.to_string()))?;
+    } else {
+        info!("mail.smtp is not set: bookers get no e-mail notices");
+    }
+    let jobs = Jobs::new(
+        store.clone(),
+        notices.clone(),
+        Arc::clone(&booking.offices),
+        Arc::clone(&calendars),
+        JobSettings {
+            every: Duration::from_secs(60 * config.booking.jobs_every_minutes.max(1)),
+            reminders_from: TimeOfDay::parse(&mail.reminders_from)
+                .map_err(|e| ServeError::Config(format!("mail.reminders_from: {e}")))?,
+            history_days: config.booking.history_days.max(1),
+            horizon_days: config.booking.horizon_days.max(1),
+        },
+    );
     let prompts = loading::prompts(&config.paths.prompts)?;
     let flows = loading::flows(&config.paths.flows, &prompts, &calendars)?;
     let flow = flows.get(&config.center.flow).cloned().ok_or_else(|| {
@@ -184,7 +228,7 @@ pub async fn assemble(config: Config) -> Result<Center, ServeError> {
     );
     let services = Arc::new(CallServices::new(CallParts {
         settings,
-        calendars: Arc::new(calendars),
+        calendars,
         prompts: Arc::new(prompts),
         flow,
         pacer: Pacer::start(),
@@ -219,6 +263,8 @@ pub async fn assemble(config: Config) -> Result<Center, ServeError> {
         http,
         busy: Arc::default(),
         booking,
+        notices,
+        jobs,
     })
 }
 
@@ -244,6 +290,7 @@ impl Center {
             http: self.http.clone(),
             booking: Arc::clone(&self.booking),
             citizen_limits: Arc::default(),
+            notices: self.notices.clone(),
         }
     }
 }
@@ -257,6 +304,8 @@ pub struct Running {
     pub http_addr: std::net::SocketAddr,
     /// The citizen pages' own listener, when `[http] citizen_listen` is set.
     pub citizen_addr: Option<std::net::SocketAddr>,
+    /// The booking jobs (tests run them at a chosen time).
+    pub jobs: Jobs,
     pub services: Arc<CallServices>,
     pub store: Store,
     calls: TaskTracker,
@@ -329,10 +378,12 @@ pub async fn start(config: Config) -> Result<Running, ServeError> {
     serve(listener, web::app(state), "staff");
     info!(sip = %sip.udp_addr, http = %http_addr, citizen = ?citizen_addr, flow = %config.center.flow, "the center is answering");
     let grace = Duration::from_secs(config.center.shutdown_grace_seconds);
+    center.jobs.start();
     Ok(Running {
         sip,
         http_addr,
         citizen_addr,
+        jobs: center.jobs.clone(),
         services: Arc::clone(&center.services),
         store: center.store.clone(),
         calls,
@@ -378,6 +429,8 @@ impl Running {
         for problem in &problems {
             warn!("reload: {problem}; the last good version keeps running");
         }
+        // A closure just added may fall on bookings: find them and tell their bookers.
+        self.jobs.wake();
         problems
     }
 

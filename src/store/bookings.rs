@@ -570,3 +570,35 @@ impl Store {
             }))
     }
 }
+
+impl Store {
+    /// Every booking, by slot and code (for `booking export`).
+    pub async fn all_bookings(&self) -> Result<Vec<BookingRow>, StoreError> {
+        let rows: Vec<Row> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM bookings ORDER BY slot_start, code"))
+            .fetch_all(self.pool())
+            .await?;
+        Ok(rows.into_iter().map(from_row).collect())
+    }
+
+    /// Every booking event, oldest first (for `booking export --events`).
+    pub async fn all_booking_events(&self) -> Result<Vec<BookingEventRow>, StoreError> {
+        let rows: Vec<EventRow> = sqlx::query_as(
+            "SELECT id, code, at, kind, actor, channel, state_before, state_after, reason, address \
+             FROM booking_events ORDER BY id",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows.into_iter().map(event_from_row).collect())
+    }
+
+    /// Places taken per slot of every office and service, for slots starting at or after
+    /// `from` (an import's dry run counts against them).
+    pub async fn all_slot_usage(&self, from: &str) -> Result<Vec<(String, String, String, i64)>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT office, service, slot_start, used FROM slot_usage WHERE slot_start >= $1 AND used > 0",
+        )
+        .bind(from)
+        .fetch_all(self.pool())
+        .await?)
+    }
+}

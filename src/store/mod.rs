@@ -11,6 +11,9 @@
 //! - [`agents`]: reading the agents' event log.
 //! - [`calendars`]: calendar revisions saved at run time.
 //! - [`users`]: staff accounts and agents' language skills.
+//! - [`purge`]: deleting every row at contract end.
+//! - [`outbox`]: e-mail notices waiting and sent, the scheduled jobs' runs, the jobs' SQL.
+//! - [`offices`]: office revisions saved at run time (slot length, capacity).
 //! - [`bookings`]: bookings, the slot counters (exclusive control) and booking events.
 
 pub mod agents;
@@ -19,6 +22,9 @@ pub mod bookings;
 pub mod calendars;
 pub mod calls;
 pub mod journal;
+pub mod offices;
+pub mod outbox;
+pub mod purge;
 pub mod users;
 
 use std::str::FromStr;

@@ -29,15 +29,9 @@ impl Store {
         skills: &[(String, u8)],
         now: Timestamp,
     ) -> Result<(), UserError> {
+        // The transaction starts with its write: on SQLite a transaction that reads first and
+        // writes second cannot wait for another writer (it fails "database is locked" at once).
         let mut tx = self.pool().begin().await.map_err(StoreError::from)?;
-        let exists: Option<(String,)> = sqlx::query_as("SELECT name FROM users WHERE name = $1")
-            .bind(name)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(StoreError::from)?;
-        if exists.is_some() {
-            return Err(UserError::Exists(name.to_string()));
-        }
         let inserted = sqlx::query("INSERT INTO users (name, role, password_hash, created_at) VALUES ($1, $2, $3, $4)")
             .bind(name)
             .bind(role)
@@ -46,7 +40,7 @@ impl Store {
             .execute(&mut *tx)
             .await;
         if let Err(e) = inserted {
-            // Two admins creating the same name at once: the primary key decides.
+            // A taken name, or two admins creating it at once: the primary key decides.
             return Err(match e.as_database_error().is_some_and(|d| d.is_unique_violation()) {
                 true => UserError::Exists(name.to_string()),
                 false => UserError::Store(e.into()),

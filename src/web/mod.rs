@@ -81,6 +81,8 @@ pub struct AppState {
     pub http: HttpSettings,
     pub booking: Arc<booking::BookingSettings>,
     pub citizen_limits: Arc<citizen::limits::CitizenLimits>,
+    /// E-mail notices to bookers.
+    pub notices: crate::notify::Notices,
 }
 
 /// The whole HTTP side.

@@ -88,7 +88,7 @@ pub fn slot(days: i64, time: &str) -> String {
     format!("{date}T{time}")
 }
 
-fn counter_calendar_file() -> String {
+pub fn counter_calendar_file() -> String {
     let today = today_tokyo();
     let from = today.yesterday().unwrap_or(today);
     let until = today.checked_add(jiff::ToSpan::days(120)).unwrap_or(today);
@@ -136,6 +136,8 @@ pub struct Options {
     pub booking: tsunagu::config::BookingConfig,
     /// `[http] citizen_listen`: the citizen pages on a listener of their own.
     pub citizen_listen: bool,
+    /// `[mail] smtp`: where notices go (reminders from midnight, so a test at any hour sees them).
+    pub smtp: Option<SocketAddr>,
 }
 
 impl Default for Options {
@@ -159,6 +161,7 @@ impl Default for Options {
             requests_per_second_per_peer: tsunagu::config::Config::default().sip.requests_per_second_per_peer,
             booking: Default::default(),
             citizen_listen: false,
+            smtp: None,
         }
     }
 }
@@ -205,6 +208,10 @@ pub fn test_config(options: Options, dir: &Path) -> Config {
     config.paths.calendars = Some(calendars);
     config.paths.offices = Some(offices);
     config.booking = options.booking;
+    if let Some(smtp) = options.smtp {
+        config.mail.smtp = smtp.to_string();
+        config.mail.reminders_from = "00:00".to_string();
+    }
     if options.citizen_listen {
         config.http.citizen_listen = Some(SocketAddr::from(([127, 0, 0, 1], 0)));
     }

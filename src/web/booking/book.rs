@@ -23,6 +23,7 @@ use crate::booking::code::{new_code, new_secret, normalize_code, secret_hash};
 use crate::booking::rules::{bookable, booker_may_change};
 use crate::booking::slots::parse_slot_key;
 use crate::booking::{Channel, Confirmations, Refusal, Visitor};
+use crate::notify::letters::NoticeKind;
 use crate::pii::EmailAddress;
 use crate::store::bookings::{BookingEvent, BookingRow, Changed, NewSlot, Taken};
 
@@ -192,6 +193,11 @@ pub(crate) async fn place(state: &AppState, request: NewBooking, by: Placement) 
         };
         match state.store.book(&row, i64::from(offer.capacity), &event).await? {
             Taken::Booked { .. } => {
+                // The booking stands whatever happens to its notice; a notice that cannot be
+                // written is said in the log (the booker has the code on the screen).
+                if let Err(e) = state.notices.send(NoticeKind::Booked, &row, "", "", at).await {
+                    tracing::warn!(code = %row.code, error = %e, "the booking's notice could not be written");
+                }
                 return Ok(Booked {
                     booking: BookingView::new(&row, &state.booking.offices.snapshot()),
                     secret,

@@ -165,15 +165,6 @@ pub(crate) fn weekday_japanese(date: Date) -> &'static str {
 }
 
 /// Why a day has no slots, as the city's files and the holiday law name it.
-fn closed_japanese(reason: Option<&ClosedReason>) -> String {
-    match reason {
-        Some(ClosedReason::NationalHoliday(h)) => format!("休業（{}）", h.name.japanese()),
-        Some(ClosedReason::RecurringClosure { reason, .. } | ClosedReason::TemporaryClosure { reason, .. }) => {
-            format!("休業（{reason}）")
-        }
-        Some(ClosedReason::NoHoursDefined) => "受付時間が未定です".to_string(),
-        Some(ClosedReason::RegularDayOff) => "休業日".to_string(),
-        None => "予約枠はありません".to_string(),
-        Some(ClosedReason::OutsideHours) => "受付時間外".to_string(),
-    }
+pub(crate) fn closed_japanese(reason: Option<&ClosedReason>) -> String {
+    reason.map_or_else(|| "予約枠はありません".to_string(), ClosedReason::japanese)
 }

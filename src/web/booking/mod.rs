@@ -6,14 +6,18 @@
 //! - [`grid`]: `GET /api/booking/slots`: the coming days' slots with the places left.
 //! - [`book`]: `POST /api/bookings`, `GET /api/bookings/{code}`, move and cancel.
 //! - [`lists`]: `GET /api/bookings` and `/api/bookings.csv` for a period (BK-LIST).
+//! - [`offices`]: supervisors change a service's slot length and capacity (BK-SLOT).
 //! - [`status`]: `POST /api/booking/status`: the outage banner of the citizen pages.
+//! - [`stranded`]: bookings a later closure left on closed times, for staff to move.
 //! - [`view`]: the JSON shape of a booking and of its events.
 
 pub mod book;
 pub mod catalogue;
 pub mod grid;
 pub mod lists;
+pub mod offices;
 pub mod status;
+pub mod stranded;
 pub mod view;
 
 use std::sync::Arc;
@@ -43,6 +47,8 @@ pub fn routes() -> Router<AppState> {
         .merge(grid::routes())
         .merge(book::routes())
         .merge(lists::routes())
+        .merge(offices::routes())
+        .merge(stranded::routes())
         .merge(status::routes())
 }
 

@@ -11,6 +11,7 @@ use super::super::AppState;
 use super::super::error::{ApiError, JsonBody};
 use super::super::extract::{BookingReader, Supervisor};
 use super::now;
+use crate::notify::letters::NoticeKind;
 
 /// The longest banner (a few sentences).
 const MAX_CHARS: usize = 500;
@@ -23,6 +24,9 @@ pub fn routes() -> Router<AppState> {
 #[serde(deny_unknown_fields)]
 struct NewStatus {
     message: String,
+    /// Also e-mail every booker of the coming days who left an address (BK-NOTIFY).
+    #[serde(default)]
+    notify_bookers: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -56,7 +60,31 @@ async fn set(
             "お知らせは{MAX_CHARS}文字までです (at most {MAX_CHARS} characters)"
         )));
     }
-    state.store.set_booking_status(message, staff.name(), now().0).await?;
+    let (at, local_now) = now();
+    state.store.set_booking_status(message, staff.name(), at).await?;
     info!(supervisor = %staff.name(), banner = !message.is_empty(), "citizen pages' banner set");
+    if request.notify_bookers && !message.is_empty() {
+        let from = local_now.strftime("%Y-%m-%dT%H:%M").to_string();
+        let until = local_now
+            .date()
+            .checked_add(jiff::ToSpan::days(state.booking.window.horizon_days + 1))
+            .map_err(ApiError::internal)?;
+        let rows = state
+            .store
+            .bookings_with_email_between(&from, &format!("{until}T00:00"))
+            .await?;
+        let mut written = 0;
+        for row in &rows {
+            // One notice per banner and booking: setting the same banner again sends nothing new.
+            if state
+                .notices
+                .send(NoticeKind::Outage, row, message, message, at)
+                .await?
+            {
+                written += 1;
+            }
+        }
+        info!(supervisor = %staff.name(), notices = written, "bookers told of the outage");
+    }
     current(&state).await
 }
