@@ -64,6 +64,11 @@ pub struct BookingConfig {
     /// How often the booking jobs run (reminders, closure notices, erasing addresses, purging
     /// history); they also run after every calendar reload.
     pub jobs_every_minutes: u64,
+    /// From this time of day (Tokyo) each office's list of its next open day is made and sent
+    /// to its mailbox (the counters prepare the cards from it).
+    pub handover_at: String,
+    /// Keep the client's IP address in each booking event (optional under BK-AUDIT).
+    pub record_addresses: bool,
 }
 
 impl Default for BookingConfig {
@@ -75,6 +80,8 @@ impl Default for BookingConfig {
             call_center_number: "0120-380-366".to_string(),
             history_days: 400,
             jobs_every_minutes: 60,
+            handover_at: "17:00".to_string(),
+            record_addresses: true,
         }
     }
 }

@@ -113,3 +113,92 @@ async fn a_resident_books_changes_and_cancels_on_a_phone() {
     }
     assert!(output.status.success(), "citizen.mjs: {steps:?}");
 }
+
+/// BK-LIST: city staff on /bookings see a period's bookings by day, office and time, get the
+/// CSV link, a booking's history, and a print layout without the controls.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn city_staff_list_print_and_trace_bookings_in_the_browser() {
+    let center = Center::start(Options::default()).await;
+    common::staff::add_user(&center, "sato", "agent", &[]).await;
+    common::staff::add_user(&center, "shiyakusho", "city", &[]).await;
+    let (cookie, csrf) = common::staff::log_in_with_csrf(&center, "sato").await;
+    let mut codes = Vec::new();
+    for (days, time) in [(1, "13:00"), (1, "09:30"), (2, "10:00")] {
+        let body = serde_json::json!({
+            "office": "test-office", "service": "card_pickup", "start": common::center::slot(days, time),
+            "visitor": "resident", "checked": ["procedure", "notice", "id_documents", "old_cards"],
+        });
+        let (status, _, body) = common::staff::http(
+            &center,
+            "POST",
+            "/api/bookings",
+            &[("cookie", &cookie), ("x-csrf-token", &csrf)],
+            &body.to_string(),
+        )
+        .await;
+        assert_eq!(status, 201, "{body}");
+        let booked: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+        codes.push(booked["display_code"].as_str().unwrap_or_default().to_string());
+    }
+    let shots = center.dir.path().to_path_buf();
+    let base = format!("http://{}", center.running.http_addr);
+    let (code, shots_arg) = (codes[0].clone(), shots.display().to_string());
+    let script = repo().join("tests/browser/lists.mjs");
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .arg(script)
+            .args([
+                base.as_str(),
+                "shiyakusho",
+                common::staff::PASSWORD,
+                code.as_str(),
+                shots_arg.as_str(),
+            ])
+            .stderr(Stdio::inherit())
+            .output()
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}"))
+    .unwrap_or_else(|e| panic!("node: {e}"));
+    let shown: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stdout)));
+    assert!(output.status.success(), "{shown}");
+    let days = shown["days"].as_array().cloned().unwrap_or_default();
+    assert_eq!(days.len(), 2, "two days: {shown}");
+    assert_eq!(
+        days[0]["rows"], 3,
+        "a header and two bookings on the first day: {shown}"
+    );
+    assert!(
+        days[0]["title"].as_str().unwrap_or_default().contains('（'),
+        "a Japanese date: {shown}"
+    );
+    assert!(
+        shown["summary"].as_str().unwrap_or_default().contains("3 件"),
+        "{shown}"
+    );
+    assert!(
+        shown["csv"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("/api/bookings.csv?from="),
+        "{shown}"
+    );
+    assert!(
+        shown["stranded"].as_str().unwrap_or_default().contains("ありません"),
+        "{shown}"
+    );
+    let history = shown["history"].to_string();
+    assert!(history.contains("予約") && history.contains("sato"), "{shown}");
+    assert_eq!(shown["printHidden"], true, "the print layout has no controls");
+    assert!(
+        shown["printTitle"].as_str().unwrap_or_default().contains("予約一覧"),
+        "{shown}"
+    );
+    for shot in ["booking-lists.png", "booking-lists-print.png"] {
+        assert!(shots.join(shot).exists(), "{shot}");
+        if let Ok(dir) = std::env::var("TSUNAGU_SCREENSHOTS") {
+            let _ = std::fs::copy(shots.join(shot), std::path::Path::new(&dir).join(shot));
+        }
+    }
+}

@@ -82,6 +82,24 @@ async fn bookers_get_their_notices_through_a_real_smtp_server() {
         let reminders = sink.messages().iter().filter(|m| m.subject.contains("明日")).count();
         assert_eq!(reminders, 1);
 
+        // The hand-over list of the office's next open day: on disk, and to the office's mailbox.
+        let list = center
+            .dir
+            .path()
+            .join("data/handover")
+            .join(&tomorrow[..10])
+            .join("test-office.csv");
+        let text = std::fs::read_to_string(&list).unwrap_or_else(|e| panic!("{}: {e}", list.display()));
+        assert!(text.starts_with("\u{feff}開始,手続き,予約番号"), "{text}");
+        assert!(
+            text.contains(&format!("10:00,カード交付予約,{code},本人,web")),
+            "{text}"
+        );
+        let handover = mail_with(&sink, "引継ぎ", "test-office@yoyaku.example.jp").await;
+        assert!(handover.from.contains("test-office@yoyaku.example.jp"), "{handover:?}");
+        let runs = center.running.store.job_runs("handover", 5).await.unwrap_or_default();
+        assert!(runs.iter().any(|r| r.rows >= 1 && r.outcome == "ok"), "{runs:?}");
+
         // A closure added later: the booker is told why.
         let file = center.dir.path().join("calendars/test-counter.toml");
         let mut text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{e}"));

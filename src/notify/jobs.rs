@@ -5,7 +5,10 @@
 //!   reminders_from`, Tokyo time);
 //! - `closure_notices`: a notice to bookers whose slot a later closure fell on (BK-HOURS);
 //! - `erase_emails`: addresses of bookings whose day has passed are forgotten (BK-NOPII);
-//! - `purge_history`: booking events older than `[booking] history_days` are deleted (BK-AUDIT).
+//! - `purge_history`: booking events older than `[booking] history_days` are deleted (BK-AUDIT);
+//! - `handover`: from `[booking] handover_at` (Tokyo), each office's list of its next open day
+//!   is written to `DATA_DIR/handover/DATE/OFFICE.csv` (and rewritten at each run, so that it is
+//!   current), and sent once to the office's mailbox: the counters prepare the cards from it.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,6 +36,10 @@ pub struct JobSettings {
     pub history_days: i64,
     /// Days ahead that closures are looked for (the booking horizon).
     pub horizon_days: i64,
+    /// The hand-over lists are made from this time of day (Tokyo).
+    pub handover_at: TimeOfDay,
+    /// Where the hand-over lists are written (`handover/` under it).
+    pub data_dir: std::path::PathBuf,
 }
 
 /// The jobs of a running center.
@@ -119,6 +126,65 @@ impl Jobs {
             .unwrap_or(Timestamp::MIN);
         let outcome = self.store.purge_booking_events(cutoff).await.map_err(|e| e.to_string());
         self.log("purge_history", at, outcome).await;
+        if TimeOfDay::of(local.time()) >= self.settings.handover_at {
+            let outcome = self.handovers(today, at).await;
+            self.log("handover", at, outcome).await;
+        }
+    }
+
+    /// Each office's list of its next open day (within two weeks); returns the lists written.
+    async fn handovers(&self, today: jiff::civil::Date, at: Timestamp) -> Result<u64, String> {
+        let calendars = self.calendars.snapshot();
+        let mut written = 0;
+        for office in self.offices.snapshot().iter() {
+            let Some(calendar) = calendars.get(&office.calendar) else {
+                continue;
+            };
+            let next_open = (1..=14)
+                .filter_map(|n| today.checked_add(n.days()).ok())
+                .find(|day| !calendar.day(*day).open.is_closed());
+            let Some(day) = next_open else { continue };
+            let next = day.tomorrow().map_err(|e| e.to_string())?;
+            let rows: Vec<_> = self
+                .store
+                .bookings_between(&format!("{day}T00:00"), &format!("{next}T00:00"), Some(&office.id))
+                .await
+                .map_err(|e| e.to_string())?
+                .into_iter()
+                .filter(|b| b.is_booked())
+                .collect();
+            let dir = self.settings.data_dir.join("handover").join(day.to_string());
+            std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            let file = dir.join(format!("{}.csv", office.id));
+            std::fs::write(&file, handover_csv(&rows)).map_err(|e| format!("{}: {e}", file.display()))?;
+            let lines: Vec<String> = rows
+                .iter()
+                .map(|b| {
+                    format!(
+                        "{}  {}  {}",
+                        &b.slot_start[11..],
+                        crate::booking::code::display_code(&b.code),
+                        crate::booking::Service::parse(&b.service).map_or(b.service.as_str(), |s| s.japanese())
+                    )
+                })
+                .collect();
+            let subject = format!("【引継ぎ】{day} 予約一覧 {}（{}件）", office.name, rows.len());
+            let body = format!(
+                "{day} の予約一覧です（{}件）。最新の一覧は予約一覧の画面と {} にあります。
+
+{}
+",
+                rows.len(),
+                file.display(),
+                lines.join("\n")
+            );
+            self.notices
+                .send_to_office(office, &subject, &body, &format!("handover:{}:{day}", office.id), at)
+                .await
+                .map_err(|e| e.to_string())?;
+            written += 1;
+        }
+        Ok(written)
     }
 
     async fn reminders(&self, from: &str, to: &str, at: Timestamp) -> Result<u64, String> {
@@ -192,4 +258,28 @@ impl Jobs {
             warn!(job, error = %e, "cannot log a job's run");
         }
     }
+}
+
+/// A hand-over list as CSV for Excel: a BOM, Japanese headers, one booking a row by time.
+fn handover_csv(rows: &[crate::store::bookings::BookingRow]) -> Vec<u8> {
+    let mut out = Vec::from("\u{feff}".as_bytes());
+    {
+        let mut writer = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(&mut out);
+        let _ = writer.write_record(["開始", "手続き", "予約番号", "来庁者", "受付経路"]);
+        for b in rows {
+            let service = crate::booking::Service::parse(&b.service).map_or(b.service.as_str(), |s| s.japanese());
+            let visitor = crate::booking::Visitor::parse(&b.visitor).map_or(b.visitor.as_str(), |v| v.japanese());
+            let _ = writer.write_record([
+                b.slot_start.get(11..).unwrap_or_default(),
+                service,
+                &crate::booking::code::display_code(&b.code),
+                visitor,
+                &b.channel,
+            ]);
+        }
+        let _ = writer.flush();
+    }
+    out
 }

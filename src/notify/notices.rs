@@ -86,6 +86,36 @@ impl Notices {
     }
 }
 
+impl Notices {
+    /// Writes a notice to an office's own mailbox (the hand-over list), once per `once`.
+    pub async fn send_to_office(
+        &self,
+        office: &crate::booking::Office,
+        subject: &str,
+        body: &str,
+        once: &str,
+        at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        if !self.enabled {
+            return Ok(false);
+        }
+        let mail = NewMail {
+            once: once.to_string(),
+            kind: "handover".to_string(),
+            booking_code: String::new(),
+            from: office.mailbox.clone(),
+            to: crate::pii::EmailAddress::new(office.mailbox.clone()),
+            subject: subject.to_string(),
+            body: body.to_string(),
+        };
+        let written = self.store.enqueue_mail(&mail, at).await?;
+        if written {
+            self.wake.notify_one();
+        }
+        Ok(written)
+    }
+}
+
 /// `2026年12月8日（火）11:40〜12:10`
 pub fn japanese_when(start: &str, minutes: i64) -> String {
     const WEEKDAYS: [&str; 7] = ["月", "火", "水", "木", "金", "土", "日"];

@@ -145,6 +145,7 @@ pub async fn assemble(config: Config) -> Result<Center, ServeError> {
             change_deadline_hours: config.booking.change_deadline_hours.max(0),
         },
         call_center_number: config.booking.call_center_number.clone(),
+        record_addresses: config.booking.record_addresses,
     });
     let calendars = Arc::new(calendars);
     let mail = &config.mail;
@@ -182,6 +183,9 @@ pub async fn assemble(config: Config) -> Result<Center, ServeError> {
                 .map_err(|e| ServeError::Config(format!("mail.reminders_from: {e}")))?,
             history_days: config.booking.history_days.max(1),
             horizon_days: config.booking.horizon_days.max(1),
+            handover_at: TimeOfDay::parse(&config.booking.handover_at)
+                .map_err(|e| ServeError::Config(format!("booking.handover_at: {e}")))?,
+            data_dir: config.paths.data_dir.clone(),
         },
     );
     let prompts = loading::prompts(&config.paths.prompts)?;

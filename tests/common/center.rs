@@ -211,6 +211,7 @@ pub fn test_config(options: Options, dir: &Path) -> Config {
     if let Some(smtp) = options.smtp {
         config.mail.smtp = smtp.to_string();
         config.mail.reminders_from = "00:00".to_string();
+        config.booking.handover_at = "00:00".to_string();
     }
     if options.citizen_listen {
         config.http.citizen_listen = Some(SocketAddr::from(([127, 0, 0, 1], 0)));

@@ -320,7 +320,9 @@
           say("予約を取り消しました。Cancelled.", true); drawFound();
         } catch (e) { say(e.message); }
       } }, "予約を取り消す Cancel booking");
-      const history = (b.history || []).map((e) => h("li", {}, `${e.at.slice(0, 16).replace("T", " ")} ${e.kind} ${e.actor}${e.reason ? `（${e.reason}）` : ""}`));
+      const KINDS = { created: "予約", changed: "変更", cancelled: "取消", changed_override: "変更（期限後）", cancelled_override: "取消（期限後）", imported: "移行" };
+      const tokyo = (instant) => new Date(instant).toLocaleString("ja-JP", { timeZone: "Asia/Tokyo", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" });
+      const history = (b.history || []).map((e) => h("li", {}, `${tokyo(e.at)} ${KINDS[e.kind] || e.kind} ${e.actor === "booker" ? "予約者" : e.actor}${e.reason ? `（${e.reason}）` : ""}`));
       foundBox.replaceChildren(
         h("div", { class: "bk-code", id: "bk-found-code" }, b.display_code),
         h("div", { id: "bk-found-status" }, cancelled ? "取消済み Cancelled" : "予約中 Booked"),

@@ -121,7 +121,7 @@ async fn create(
             actor: staff.name().to_string(),
             booked_by: staff.name().to_string(),
             call_id,
-            address: address.to_string(),
+            address: state.booking.recorded_address(address),
         },
     )
     .await?;
@@ -311,7 +311,7 @@ async fn move_booking(
         before: String::new(),
         after: String::new(),
         reason: request.reason.trim().to_string(),
-        address: address.to_string(),
+        address: state.booking.recorded_address(address),
     };
     let moved = move_to(&state, &row, &request.start, &event).await?;
     info!(agent = %staff.name(), %code, to = %moved.slot_start, "booking moved");
@@ -368,7 +368,7 @@ async fn cancel(
         before: String::new(),
         after: String::new(),
         reason: request.reason.trim().to_string(),
-        address: address.to_string(),
+        address: state.booking.recorded_address(address),
     };
     match state.store.cancel_booking(&code, &event, describe).await? {
         Changed::Done(cancelled) => {

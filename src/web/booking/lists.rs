@@ -1,10 +1,12 @@
 //! The lists of a period (BK-LIST): `GET /api/bookings?from=&to=&office=` as JSON, and
 //! `GET /api/bookings.csv` with the same query as CSV for Excel (UTF-8 with a BOM, Japanese
-//! headers), by day, office and time. City staff read them. No e-mail address is ever listed.
+//! headers), by day, office and time; the page `/bookings` shows them, prints them (a page per
+//! day), downloads the CSV, lists the bookings on closed times and a booking's history. City
+//! staff read them. No e-mail address is ever listed.
 
 use axum::extract::{Query, State};
 use axum::http::header;
-use axum::response::IntoResponse;
+use axum::response::{Html, IntoResponse};
 use axum::routing::get;
 use axum::{Json, Router};
 use jiff::ToSpan;
@@ -24,6 +26,10 @@ const MAX_DAYS: i64 = 366;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route(
+            "/bookings",
+            get(|| async { Html(include_str!("../assets/bookings.html")) }),
+        )
         .route("/api/bookings", get(list))
         .route("/api/bookings.csv", get(csv_list))
 }

@@ -39,6 +39,19 @@ pub struct BookingSettings {
     pub window: BookingWindow,
     /// The number the citizen pages point to (BK-LANG, and when the web cannot help).
     pub call_center_number: String,
+    /// Keep the client's address in the booking events (BK-AUDIT says it is optional).
+    pub record_addresses: bool,
+}
+
+impl BookingSettings {
+    /// What a booking event keeps of the client's address.
+    pub fn recorded_address(&self, address: std::net::IpAddr) -> String {
+        if self.record_addresses {
+            address.to_string()
+        } else {
+            String::new()
+        }
+    }
 }
 
 pub fn routes() -> Router<AppState> {

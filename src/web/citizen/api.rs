@@ -188,7 +188,7 @@ async fn create(
             actor: "booker".into(),
             booked_by: String::new(),
             call_id: String::new(),
-            address: address.to_string(),
+            address: state.booking.recorded_address(address),
         },
     )
     .await?;
@@ -273,7 +273,7 @@ async fn changeable(
     Ok(row)
 }
 
-fn booker_event(kind: &str, address: std::net::IpAddr) -> BookingEvent {
+fn booker_event(state: &AppState, kind: &str, address: std::net::IpAddr) -> BookingEvent {
     BookingEvent {
         kind: kind.into(),
         actor: "booker".into(),
@@ -282,7 +282,7 @@ fn booker_event(kind: &str, address: std::net::IpAddr) -> BookingEvent {
         before: String::new(),
         after: String::new(),
         reason: String::new(),
-        address: address.to_string(),
+        address: state.booking.recorded_address(address),
     }
 }
 
@@ -304,7 +304,7 @@ async fn move_booking(
         .map_err(too_many)?;
     // The office must still exist for its calendar to say where the slots are.
     office_and_calendar(&state, &row.office)?;
-    let moved = move_to(&state, &row, &start, &booker_event("changed", address)).await?;
+    let moved = move_to(&state, &row, &start, &booker_event(&state, "changed", address)).await?;
     info!(code = %moved.code, to = %moved.slot_start, "booking moved on the web");
     Ok(Json(citizen_view(&state, &moved)))
 }
@@ -318,7 +318,7 @@ async fn cancel(
     let row = changeable(&state, address, &code, &request.secret).await?;
     match state
         .store
-        .cancel_booking(&row.code, &booker_event("cancelled", address), describe)
+        .cancel_booking(&row.code, &booker_event(&state, "cancelled", address), describe)
         .await?
     {
         Changed::Done(cancelled) => {
