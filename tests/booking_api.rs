@@ -457,8 +457,17 @@ async fn the_citizen_side_books_without_a_session_and_holds_scripts_back() {
             "{body}"
         );
     }
-    let (status, _, body) = post("/api/public/bookings".into(), card_booking(&start)).await;
+    let (status, head, body) = post("/api/public/bookings".into(), card_booking(&start)).await;
     assert_eq!(status, 429, "{body}");
+    let retry_after = head.lines().find_map(|l| {
+        l.to_ascii_lowercase()
+            .strip_prefix("retry-after:")
+            .map(|v| v.trim().parse::<u64>().unwrap_or(0))
+    });
+    assert!(
+        retry_after.is_some_and(|s| (1..=60).contains(&s)),
+        "when to try again: {head}"
+    );
     // Ten attempts an hour from one address (the refused one counts: a script is attempts).
     for (n, time) in ["11:00", "11:30", "12:00", "12:30", "13:00", "13:30"]
         .iter()

@@ -191,6 +191,7 @@ async fn city_staff_list_print_and_trace_bookings_in_the_browser() {
     let history = shown["history"].to_string();
     assert!(history.contains("予約") && history.contains("sato"), "{shown}");
     assert_eq!(shown["printHidden"], true, "the print layout has no controls");
+    assert_eq!(shown["settingsVisible"], false, "city staff change nothing");
     assert!(
         shown["printTitle"].as_str().unwrap_or_default().contains("予約一覧"),
         "{shown}"
@@ -201,4 +202,54 @@ async fn city_staff_list_print_and_trace_bookings_in_the_browser() {
             let _ = std::fs::copy(shots.join(shot), std::path::Path::new(&dir).join(shot));
         }
     }
+}
+
+/// BK-SLOT and BK-STATUS from the page: a supervisor changes a capacity and sets the banner.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_supervisor_changes_a_capacity_and_sets_the_banner_in_the_browser() {
+    let center = Center::start(Options::default()).await;
+    common::staff::add_user(&center, "suzuki", "supervisor", &[]).await;
+    let shots = center.dir.path().display().to_string();
+    let base = format!("http://{}", center.running.http_addr);
+    let script = repo().join("tests/browser/lists.mjs");
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .arg(script)
+            .args([base.as_str(), "suzuki", common::staff::PASSWORD, "-", shots.as_str()])
+            .env("SETTINGS", "1")
+            .stderr(Stdio::inherit())
+            .output()
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}"))
+    .unwrap_or_else(|e| panic!("node: {e}"));
+    let shown: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stdout)));
+    assert!(output.status.success(), "{shown}");
+    assert_eq!(shown["settingsVisible"], true, "{shown}");
+    assert_eq!(shown["settings"]["before"], "5", "{shown}");
+    assert!(
+        shown["settings"]["slot"].as_str().unwrap_or_default().contains("定員3"),
+        "{shown}"
+    );
+    assert!(
+        shown["settings"]["banner"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("掲示中"),
+        "{shown}"
+    );
+    let store = &center.running.store;
+    let revisions = store
+        .office_revisions("test-office")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(revisions.len(), 1, "{revisions:?}");
+    assert_eq!(
+        (revisions[0].saved_by.as_str(), revisions[0].note.as_str()),
+        ("suzuki", "窓口を1つ閉じるため")
+    );
+    assert!(revisions[0].source.contains("capacity = 3"), "{}", revisions[0].source);
+    let banner = store.booking_status().await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(banner.map(|b| b.message).unwrap_or_default().contains("保守"));
 }

@@ -30,9 +30,9 @@ pub enum ApiError {
     /// 413: the body is larger than this route takes.
     #[error("the request is too large")]
     TooLarge,
-    /// 429: too many attempts; try again later.
-    #[error("{0}")]
-    TooMany(String),
+    /// 429: too many attempts; try again after `retry_after` seconds.
+    #[error("{message}")]
+    TooMany { message: String, retry_after: u32 },
     /// 503: not now (overloaded, stopping); `retry_after` in seconds.
     #[error("{message}")]
     Unavailable { message: String, retry_after: u32 },
@@ -50,7 +50,7 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -65,7 +65,7 @@ impl ApiError {
             ApiError::NotFound(_) => "not_found",
             ApiError::Conflict(_) => "conflict",
             ApiError::TooLarge => "too_large",
-            ApiError::TooMany(_) => "too_many_requests",
+            ApiError::TooMany { .. } => "too_many_requests",
             ApiError::Unavailable { .. } => "unavailable",
             ApiError::Internal(_) => "internal",
         }
@@ -89,7 +89,7 @@ impl IntoResponse for ApiError {
         }
         let body = Json(serde_json::json!({ "error": self.code(), "message": self.to_string() }));
         let mut response = (self.status(), body).into_response();
-        if let ApiError::Unavailable { retry_after, .. } = self {
+        if let ApiError::Unavailable { retry_after, .. } | ApiError::TooMany { retry_after, .. } = self {
             if let Ok(value) = HeaderValue::from_str(&retry_after.to_string()) {
                 response.headers_mut().insert(header::RETRY_AFTER, value);
             }
@@ -136,7 +136,13 @@ mod tests {
             (ApiError::NotFound("x".into()), 404),
             (ApiError::Conflict("x".into()), 409),
             (ApiError::TooLarge, 413),
-            (ApiError::TooMany("x".into()), 429),
+            (
+                ApiError::TooMany {
+                    message: "x".into(),
+                    retry_after: 60,
+                },
+                429,
+            ),
             (
                 ApiError::Unavailable {
                     message: "x".into(),
@@ -152,6 +158,16 @@ mod tests {
         assert_eq!(
             ApiError::internal("password column missing").to_string(),
             "something went wrong"
+        );
+        let limited = ApiError::TooMany {
+            message: "slow down".into(),
+            retry_after: 42,
+        }
+        .into_response();
+        assert_eq!(
+            limited.headers().get(header::RETRY_AFTER).map(|v| v.as_bytes()),
+            Some(&b"42"[..]),
+            "a client told to wait is told how long"
         );
     }
 }

@@ -46,7 +46,10 @@ async fn login(
     // Counted before the slow check, so that many attempts at once cannot slip under the limit.
     if !state.throttle.attempt(&credentials.name, client, now()) {
         warn!(%client, "login refused: too many failed attempts");
-        return Err(ApiError::TooMany("too many failed logins: try again later".into()));
+        return Err(ApiError::TooMany {
+            message: "too many failed logins: try again later".into(),
+            retry_after: u32::try_from(crate::auth::throttle::WINDOW.as_secs()).unwrap_or(u32::MAX),
+        });
     }
     let Ok(_waiting) = WAITING.try_acquire() else {
         warn!(%client, "login refused: too many password checks waiting");

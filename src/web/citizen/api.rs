@@ -53,10 +53,13 @@ fn instant() -> Instant {
 }
 
 fn too_many(wait: std::time::Duration) -> ApiError {
-    ApiError::TooMany(format!(
-        "操作が多すぎます。{}分ほどたってからもう一度お試しください (too many attempts; try again later)",
-        wait.as_secs().div_ceil(60).max(1)
-    ))
+    ApiError::TooMany {
+        message: format!(
+            "操作が多すぎます。{}分ほどたってからもう一度お試しください (too many attempts; try again later)",
+            wait.as_secs().div_ceil(60).max(1)
+        ),
+        retry_after: u32::try_from(wait.as_secs().max(1)).unwrap_or(u32::MAX),
+    }
 }
 
 async fn offices(State(state): State<AppState>) -> Json<Catalogue> {
