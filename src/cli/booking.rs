@@ -14,7 +14,6 @@ use tsunagu::booking::transfer::{Accepted, EXPORT_COLUMNS, Secret, check_row, re
 use tsunagu::booking::{Channel, Service};
 use tsunagu::pii::EmailAddress;
 use tsunagu::server::loading;
-use tsunagu::store::Store;
 use tsunagu::store::bookings::{BookingEvent, BookingRow, Taken};
 
 use super::serve::ServeArgs;
@@ -52,18 +51,6 @@ pub async fn run(command: BookingCommand) -> anyhow::Result<ExitCode> {
     }
 }
 
-async fn open(serve: &ServeArgs) -> anyhow::Result<(tsunagu::config::Config, Store)> {
-    let config = serve.config()?;
-    if config.paths.database_url.is_none() {
-        std::fs::create_dir_all(&config.paths.data_dir)
-            .with_context(|| format!("cannot create the data directory {}", config.paths.data_dir.display()))?;
-    }
-    let store = Store::connect(&config.database_url())
-        .await
-        .context("cannot open the database")?;
-    Ok((config, store))
-}
-
 /// The clock, read at the edge.
 #[allow(clippy::disallowed_methods)]
 fn now() -> jiff::Timestamp {
@@ -76,7 +63,7 @@ async fn import(file: &std::path::Path, dry_run: bool, serve: &ServeArgs) -> any
         Ok(rows) => rows,
         Err(e) => bail!("{}: {e}", file.display()),
     };
-    let (config, store) = open(serve).await?;
+    let (config, store) = serve.open_store().await?;
     let (calendars, problems) = loading::calendars(config.paths.calendars.as_deref(), Some(&store))
         .await
         .map_err(anyhow::Error::msg)?;
@@ -203,7 +190,7 @@ fn booking_of(a: &Accepted, at: jiff::Timestamp) -> (BookingRow, BookingEvent) {
 }
 
 async fn export(out: Option<PathBuf>, events: Option<PathBuf>, serve: &ServeArgs) -> anyhow::Result<ExitCode> {
-    let (_, store) = open(serve).await?;
+    let (_, store) = serve.open_store().await?;
     let bookings = store.all_bookings().await?;
     let mut buffer = Vec::from("\u{feff}".as_bytes());
     {

@@ -30,6 +30,20 @@ pub struct ServeArgs {
 }
 
 impl ServeArgs {
+    /// The configuration and its database, opened (and a missing SQLite data directory made)
+    /// for a command that writes.
+    pub async fn open_store(&self) -> anyhow::Result<(Config, tsunagu::store::Store)> {
+        let config = self.config()?;
+        if config.paths.database_url.is_none() {
+            std::fs::create_dir_all(&config.paths.data_dir)
+                .with_context(|| format!("cannot create the data directory {}", config.paths.data_dir.display()))?;
+        }
+        let store = tsunagu::store::Store::connect(&config.database_url())
+            .await
+            .context("cannot open the database")?;
+        Ok((config, store))
+    }
+
     pub fn config(&self) -> anyhow::Result<Config> {
         let mut config = match &self.config {
             Some(path) => Config::load(path)?,

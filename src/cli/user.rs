@@ -8,7 +8,6 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use tsunagu::auth::{Role, password, valid_user_name};
 use tsunagu::lang::Lang;
-use tsunagu::store::Store;
 use tsunagu::store::users::UserError;
 
 use super::serve::ServeArgs;
@@ -49,14 +48,7 @@ pub async fn add(args: AddArgs) -> anyhow::Result<ExitCode> {
     }
     let secret = read_password()?;
     let hash = password::hash(&secret)?;
-    let config = args.serve.config()?;
-    if config.paths.database_url.is_none() {
-        std::fs::create_dir_all(&config.paths.data_dir)
-            .with_context(|| format!("cannot create the data directory {}", config.paths.data_dir.display()))?;
-    }
-    let store = Store::connect(&config.database_url())
-        .await
-        .context("cannot open the database")?;
+    let (_, store) = args.serve.open_store().await?;
     let created = store
         .create_user(&args.name, role.as_str(), &hash, &skills, now())
         .await;

@@ -6,6 +6,19 @@ use jiff::Timestamp;
 
 use super::{Store, StoreError};
 
+type Row = (i64, String, String, String, String, String);
+
+fn from_row((revision, office_id, source, saved_at, saved_by, note): Row) -> OfficeRevision {
+    OfficeRevision {
+        revision,
+        office_id,
+        source,
+        saved_at,
+        saved_by,
+        note,
+    }
+}
+
 /// One saved version of an office file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OfficeRevision {
@@ -44,49 +57,25 @@ impl Store {
 
     /// The revision in force of every office that has one.
     pub async fn current_office_revisions(&self) -> Result<Vec<OfficeRevision>, StoreError> {
-        let rows: Vec<(i64, String, String, String, String, String)> = sqlx::query_as(
+        let rows: Vec<Row> = sqlx::query_as(
             "SELECT r.id, r.office_id, r.source, r.saved_at, r.saved_by, r.note FROM office_revisions r \
              WHERE r.id = (SELECT MAX(n.id) FROM office_revisions n WHERE n.office_id = r.office_id) \
              ORDER BY r.office_id",
         )
         .fetch_all(self.pool())
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(revision, office_id, source, saved_at, saved_by, note)| OfficeRevision {
-                    revision,
-                    office_id,
-                    source,
-                    saved_at,
-                    saved_by,
-                    note,
-                },
-            )
-            .collect())
+        Ok(rows.into_iter().map(from_row).collect())
     }
 
     /// Every revision of one office, newest first.
     pub async fn office_revisions(&self, office_id: &str) -> Result<Vec<OfficeRevision>, StoreError> {
-        let rows: Vec<(i64, String, String, String, String, String)> = sqlx::query_as(
+        let rows: Vec<Row> = sqlx::query_as(
             "SELECT id, office_id, source, saved_at, saved_by, note FROM office_revisions \
              WHERE office_id = $1 ORDER BY id DESC",
         )
         .bind(office_id)
         .fetch_all(self.pool())
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(revision, office_id, source, saved_at, saved_by, note)| OfficeRevision {
-                    revision,
-                    office_id,
-                    source,
-                    saved_at,
-                    saved_by,
-                    note,
-                },
-            )
-            .collect())
+        Ok(rows.into_iter().map(from_row).collect())
     }
 }

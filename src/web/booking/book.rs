@@ -279,6 +279,28 @@ fn staff_change_kind(row: &BookingRow, reason: &str, plain: &str, state: &AppSta
     Ok(format!("{plain}_override"))
 }
 
+/// The event of a staff member's change or cancellation (an override inside the deadline,
+/// which then needs a reason).
+fn staff_event(
+    state: &AppState,
+    row: &BookingRow,
+    plain: &str,
+    staff: &super::super::extract::StaffSession,
+    reason: &str,
+    address: std::net::IpAddr,
+) -> Result<BookingEvent, ApiError> {
+    Ok(BookingEvent {
+        kind: staff_change_kind(row, reason, plain, state)?,
+        actor: staff.name().to_string(),
+        channel: Channel::Staff.as_str().to_string(),
+        at: now().0,
+        before: String::new(),
+        after: String::new(),
+        reason: reason.trim().to_string(),
+        address: state.booking.recorded_address(address),
+    })
+}
+
 async fn existing(state: &AppState, code: &str) -> Result<BookingRow, ApiError> {
     let row = state
         .store
@@ -302,17 +324,7 @@ async fn move_booking(
 ) -> Result<Json<BookingView>, ApiError> {
     let code = code_of(&code)?;
     let row = existing(&state, &code).await?;
-    let kind = staff_change_kind(&row, &request.reason, "changed", &state)?;
-    let event = BookingEvent {
-        kind,
-        actor: staff.name().to_string(),
-        channel: Channel::Staff.as_str().to_string(),
-        at: now().0,
-        before: String::new(),
-        after: String::new(),
-        reason: request.reason.trim().to_string(),
-        address: state.booking.recorded_address(address),
-    };
+    let event = staff_event(&state, &row, "changed", &staff, &request.reason, address)?;
     let moved = move_to(&state, &row, &request.start, &event).await?;
     info!(agent = %staff.name(), %code, to = %moved.slot_start, "booking moved");
     Ok(Json(BookingView::new(&moved, &state.booking.offices.snapshot())))
@@ -359,17 +371,7 @@ async fn cancel(
 ) -> Result<Json<BookingView>, ApiError> {
     let code = code_of(&code)?;
     let row = existing(&state, &code).await?;
-    let kind = staff_change_kind(&row, &request.reason, "cancelled", &state)?;
-    let event = BookingEvent {
-        kind,
-        actor: staff.name().to_string(),
-        channel: Channel::Staff.as_str().to_string(),
-        at: now().0,
-        before: String::new(),
-        after: String::new(),
-        reason: request.reason.trim().to_string(),
-        address: state.booking.recorded_address(address),
-    };
+    let event = staff_event(&state, &row, "cancelled", &staff, &request.reason, address)?;
     match state.store.cancel_booking(&code, &event, describe).await? {
         Changed::Done(cancelled) => {
             info!(agent = %staff.name(), %code, "booking cancelled");
