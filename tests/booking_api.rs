@@ -401,6 +401,41 @@ async fn city_staff_read_lists_and_csv_but_do_not_book() {
     assert!(!csv.contains("example.jp"), "no e-mail address in a list");
     let (status, _, _) = http(&center, "GET", &format!("/api/bookings?from={day}"), &[], "").await;
     assert_eq!(status, 401, "strangers get nothing");
+
+    // Every read is an access-audit row, visible to supervisors only.
+    let code = list[0]["code"].as_str().unwrap_or_default().to_string();
+    assert_eq!(city.get(&center, &format!("/api/bookings/{code}")).await.0, 200);
+    assert_eq!(city.get(&center, &format!("/api/audit?from={day}")).await.0, 403);
+    let supervisor = staffer(&center, "suzuki", "supervisor").await;
+    let today = &slot(0, "00:00")[..10];
+    let (status, audit) = supervisor
+        .get_json(&center, &format!("/api/audit?from={today}&to={day}"))
+        .await;
+    assert_eq!(status, 200, "{audit}");
+    let seen: Vec<(String, String, String)> = audit
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|a| {
+            let field = |k: &str| a[k].as_str().unwrap_or_default().to_string();
+            (field("reader"), field("action"), field("subject"))
+        })
+        .collect();
+    let expected = [
+        ("shiyakusho", "bookings.list", format!("{day}..{day} all")),
+        ("shiyakusho", "bookings.export", format!("{day}..{day} test-office")),
+        ("shiyakusho", "booking.read", code.clone()),
+    ];
+    for (reader, action, subject) in expected {
+        assert!(
+            seen.contains(&(reader.to_string(), action.to_string(), subject.clone())),
+            "{reader} {action} {subject}: {seen:?}"
+        );
+    }
+    assert!(
+        audit[0]["address"] == "127.0.0.1" && audit[0]["role"] == "city",
+        "{audit}"
+    );
 }
 
 /// The citizen API on its own listener: no session, nothing of the staff side, rate limits per

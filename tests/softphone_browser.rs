@@ -937,6 +937,16 @@ fn an_agent_books_changes_and_cancels_in_the_side_panel_during_a_call() {
         assert_eq!(status, 200, "{body}");
         let record: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
         assert_eq!(record["bookings"][0]["code"], code.as_str(), "{record}");
+        let accesses = store
+            .accesses(jiff::Timestamp::UNIX_EPOCH, jiff::Timestamp::MAX)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            accesses
+                .iter()
+                .any(|a| a.reader == "suzuki" && a.action == "call.read" && a.subject == call),
+            "the call record's read is audited: {accesses:?}"
+        );
         let caller_number = tsunagu::pii::PhoneNumber::from("09012345678");
         let earlier = store
             .earlier_calls(&caller_number, "a-later-call", 5)

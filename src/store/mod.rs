@@ -14,9 +14,11 @@
 //! - [`purge`]: deleting every row at contract end.
 //! - [`outbox`]: e-mail notices waiting and sent, the scheduled jobs' runs, the jobs' SQL.
 //! - [`offices`]: office revisions saved at run time (slot length, capacity).
+//! - [`audit`]: who read what (call records, bookings, lists, exports).
 //! - [`bookings`]: bookings, the slot counters (exclusive control) and booking events.
 
 pub mod agents;
+pub mod audit;
 pub mod batch;
 pub mod bookings;
 pub mod calendars;

@@ -1,5 +1,6 @@
 //! `GET /api/calls/{id}`: one call's record (steps, waiting time, agent, wrap-ups), for
-//! supervisors. Every read is logged with who read it: callers' numbers are personal data.
+//! supervisors. Every read is an access-audit row (who, when, from where): callers' numbers
+//! are personal data.
 
 use axum::extract::{Path, State};
 use axum::routing::get;
@@ -10,7 +11,7 @@ use tracing::info;
 use super::AppState;
 use super::booking::view::BookingView;
 use super::error::ApiError;
-use super::extract::Supervisor;
+use super::extract::{ClientAddress, Supervisor};
 use crate::journal::{Step, WrapUp};
 use crate::store::calls::CallDetail;
 
@@ -105,12 +106,14 @@ impl From<CallDetail> for CallView {
 async fn call_detail(
     State(state): State<AppState>,
     Supervisor { staff, .. }: Supervisor,
+    ClientAddress(address): ClientAddress,
     Path(id): Path<String>,
 ) -> Result<Json<CallView>, ApiError> {
     info!(reader = %staff.name(), call = %id, "call record read");
     let Some(detail) = state.store.call_detail(&id).await? else {
         return Err(ApiError::NotFound("no such call".into()));
     };
+    super::audit::record(&state, &staff, "call.read", &id, address).await?;
     let mut view = CallView::from(detail);
     let offices = state.booking.offices.snapshot();
     view.bookings = state

@@ -10,10 +10,12 @@
 //! - [`floor`]: the supervisors' live floor.
 //! - [`calls`]: one call's record for supervisors.
 //! - [`citizen`]: the citizen booking page and its public API (also alone on its own listener).
+//! - [`audit`]: recording staff reads, and showing them to supervisors.
 //! - [`booking`]: bookings for staff: offices, the slot grid, book/move/cancel, lists and CSV.
 //! - [`ops`]: `/healthz` and `/metrics`.
 
 pub mod agent;
+pub mod audit;
 pub mod booking;
 pub mod calls;
 pub mod citizen;
@@ -93,6 +95,7 @@ pub fn app(state: AppState) -> Router {
         .merge(floor::routes())
         .merge(calls::routes())
         .merge(booking::routes())
+        .merge(audit::routes())
         .merge(citizen::routes())
         .merge(ops::routes())
         .layer(axum::middleware::from_fn_with_state(state.clone(), extract::csrf_guard))

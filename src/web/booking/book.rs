@@ -227,6 +227,7 @@ pub(crate) fn code_of(text: &str) -> Result<String, ApiError> {
 async fn read(
     State(state): State<AppState>,
     BookingReader { staff, .. }: BookingReader,
+    ClientAddress(address): ClientAddress,
     Path(code): Path<String>,
 ) -> Result<Json<BookingWithHistory>, ApiError> {
     let code = code_of(&code)?;
@@ -237,6 +238,7 @@ async fn read(
         .await?
         .ok_or_else(|| ApiError::NotFound("この予約番号の予約はありません (no such booking)".into()))?;
     let history = state.store.booking_events(&code).await?;
+    super::super::audit::record(&state, &staff, "booking.read", &code, address).await?;
     let (_, local_now) = now();
     let may_change = row.is_booked()
         && parse_slot_key(&row.slot_start).is_some_and(|s| booker_may_change(s, local_now, state.booking.window));

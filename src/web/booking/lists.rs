@@ -16,7 +16,7 @@ use tracing::info;
 
 use super::super::AppState;
 use super::super::error::ApiError;
-use super::super::extract::BookingReader;
+use super::super::extract::{BookingReader, ClientAddress};
 use super::grid::weekday_japanese;
 use super::view::BookingView;
 use crate::booking::{Channel, Visitor};
@@ -44,6 +44,18 @@ struct ListQuery {
     /// Cancelled bookings too (default: only those standing).
     #[serde(default)]
     include_cancelled: bool,
+}
+
+impl ListQuery {
+    /// What a list covers, for the access audit: `2026-12-01..2026-12-07 kawasaki-center-kosugi`.
+    fn subject(&self) -> String {
+        format!(
+            "{}..{} {}",
+            self.from,
+            self.to.as_deref().unwrap_or(&self.from),
+            self.office.as_deref().filter(|o| !o.is_empty()).unwrap_or("all")
+        )
+    }
 }
 
 fn date(text: &str, what: &str) -> Result<Date, ApiError> {
@@ -87,9 +99,11 @@ async fn listed(state: &AppState, query: &ListQuery) -> Result<Vec<BookingView>,
 async fn list(
     State(state): State<AppState>,
     BookingReader { staff, .. }: BookingReader,
+    ClientAddress(address): ClientAddress,
     Query(query): Query<ListQuery>,
 ) -> Result<Json<Vec<BookingView>>, ApiError> {
     let views = listed(&state, &query).await?;
+    super::super::audit::record(&state, &staff, "bookings.list", &query.subject(), address).await?;
     info!(reader = %staff.name(), from = %query.from, rows = views.len(), "booking list read");
     Ok(Json(views))
 }
@@ -97,9 +111,11 @@ async fn list(
 async fn csv_list(
     State(state): State<AppState>,
     BookingReader { staff, .. }: BookingReader,
+    ClientAddress(address): ClientAddress,
     Query(query): Query<ListQuery>,
 ) -> Result<impl IntoResponse, ApiError> {
     let views = listed(&state, &query).await?;
+    super::super::audit::record(&state, &staff, "bookings.export", &query.subject(), address).await?;
     info!(reader = %staff.name(), from = %query.from, rows = views.len(), "booking list exported (CSV)");
     let body = to_csv(&views).map_err(ApiError::internal)?;
     let name = format!("bookings-{}.csv", query.from);
