@@ -164,6 +164,15 @@ async fn bookers_get_their_notices_through_a_real_smtp_server() {
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(addresses, 0, "a sent notice keeps no address");
+        let errors: Vec<(String,)> = sqlx::query_as("SELECT last_error FROM mail_outbox WHERE last_error <> ''")
+            .fetch_all(&pool)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(!errors.is_empty(), "the failed attempt left its reason");
+        assert!(
+            errors.iter().all(|(e,)| !e.contains('@')),
+            "no address in an error: {errors:?}"
+        );
 
         // The jobs: yesterday's booker's address is forgotten; history past its days is purged.
         let yesterday = slot(-1, "10:00");

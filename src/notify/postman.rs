@@ -105,6 +105,9 @@ async fn deliver_due(store: &Store, transport: &AsyncSmtpTransport<Tokio1Executo
         let recorded = match outcome {
             Ok(()) => store.mail_sent(mail.id, now()).await,
             Err(error) => {
+                // A server's refusal often quotes the address: it is personal data, and goes
+                // neither to the log nor to the outbox's error column.
+                let error = without_addresses(&error);
                 let attempts = mail.attempts + 1;
                 let retry_at = (attempts < MAX_ATTEMPTS).then(|| {
                     let pause = jiff::SignedDuration::try_from(retry_pause(mail.attempts)).unwrap_or_default();
@@ -119,6 +122,14 @@ async fn deliver_due(store: &Store, transport: &AsyncSmtpTransport<Tokio1Executo
             warn!(notice = mail.id, error = %e, "cannot record a notice's outcome");
         }
     }
+}
+
+/// `text` with every word that holds an `@` masked (e-mail addresses, with or without <>).
+pub fn without_addresses(text: &str) -> String {
+    text.split(' ')
+        .map(|word| if word.contains('@') { "[address]" } else { word })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn message(mail: &QueuedMail) -> Result<Message, String> {
@@ -141,6 +152,15 @@ fn message(mail: &QueuedMail) -> Result<Message, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refusals_lose_the_addresses_they_quote() {
+        assert_eq!(
+            without_addresses("permanent error (550): 5.1.1 <hanako@example.jp>: Recipient address rejected"),
+            "permanent error (550): 5.1.1 [address] Recipient address rejected"
+        );
+        assert_eq!(without_addresses("connection refused"), "connection refused");
+    }
 
     #[test]
     fn pauses_grow_and_stop_at_an_hour() {
