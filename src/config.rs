@@ -19,7 +19,97 @@ pub struct Config {
     pub journal: JournalConfig,
     pub booking: BookingConfig,
     pub mail: MailConfig,
+    pub recording: RecordingConfig,
+    pub transcription: TranscriptionConfig,
     pub paths: PathsConfig,
+}
+
+/// Call recordings (`recording`), CC-COMPLAINT.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct RecordingConfig {
+    /// Record every conversation with an agent (the greeting says so).
+    pub enabled: bool,
+    /// Where the files go (default `DATA_DIR/recordings`).
+    pub dir: Option<PathBuf>,
+    /// Seconds of audio a call's buffer holds while the disk is slow; beyond, frames are
+    /// dropped and counted.
+    pub buffer_seconds: u32,
+    /// Days recordings and transcripts are kept; held ones (complaints, escalations, a
+    /// supervisor's hold) stay until released.
+    pub retention_days: i64,
+}
+
+impl Default for RecordingConfig {
+    fn default() -> RecordingConfig {
+        RecordingConfig {
+            enabled: true,
+            dir: None,
+            buffer_seconds: 5,
+            retention_days: 90,
+        }
+    }
+}
+
+/// The expected sha256 of the model `ops/whisper/prepare-model` builds (whisper base,
+/// multilingual, q8_0).
+pub const WHISPER_BASE_Q8_SHA256: &str = "81cfccb75eb8eb4eecf9829be7448c60e3d4abcb5bdb0f00e2c8a726f7ae2f25";
+
+/// Transcription of recordings (`transcription`).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct TranscriptionConfig {
+    pub enabled: bool,
+    /// The ggml model file (`~` is the home directory). A city's larger model goes here, with
+    /// its own `model_sha256` (or an empty one).
+    pub model: String,
+    pub model_sha256: String,
+    /// Workers transcribing at once; 0 is one fewer than the cores (at least one), so that
+    /// the calls keep a core.
+    pub workers: usize,
+    /// Threads each worker gives whisper.
+    pub threads: usize,
+    /// Attempts before a job is failed for good.
+    pub max_attempts: i64,
+    /// Seconds a worker's claim holds without renewal (a dead worker's job is taken again
+    /// after this).
+    pub lease_seconds: u64,
+}
+
+impl Default for TranscriptionConfig {
+    fn default() -> TranscriptionConfig {
+        TranscriptionConfig {
+            enabled: true,
+            model: "~/.cache/tsunagu/models/ggml-base-q8_0.bin".into(),
+            model_sha256: WHISPER_BASE_Q8_SHA256.into(),
+            workers: 0,
+            threads: 1,
+            max_attempts: 3,
+            lease_seconds: 60,
+        }
+    }
+}
+
+impl TranscriptionConfig {
+    /// The model's path with `~` expanded.
+    pub fn model_path(&self) -> PathBuf {
+        match self.model.strip_prefix("~/") {
+            Some(rest) => std::env::var_os("HOME")
+                .map(PathBuf::from)
+                .unwrap_or_default()
+                .join(rest),
+            None => PathBuf::from(&self.model),
+        }
+    }
+
+    /// Workers to run on a machine of `cores`.
+    pub fn workers_for(&self, cores: usize) -> usize {
+        if self.workers > 0 {
+            self.workers
+        } else {
+            cores.saturating_sub(1).max(1)
+        }
+    }
 }
 
 /// E-mail notices to bookers (`mail`), BK-NOTIFY.

@@ -24,6 +24,9 @@
 //!   writer; the only module that names sqlx.
 //! - [`media`]: G.711, RTP, DTMF, prompts, the trunk's and the agents' audio legs and the bridge.
 //! - [`sip`]: the SIP trunk edge (rsipstack behind our own types) and SDP.
+//! - [`recording`]: call recordings (both sides, one clock, written as the call goes).
+//! - [`transcript`]: transcription with whisper (voice activity, masking of My Numbers, the
+//!   worker pool over durable jobs).
 //!
 //! Tasks that drive them, and the edges:
 //! - [`notify`]: e-mail notices to bookers (the outbox's postman) and the booking jobs.
@@ -54,9 +57,11 @@ pub mod media;
 pub mod notify;
 pub mod outbound;
 pub mod pii;
+pub mod recording;
 pub mod report;
 pub mod server;
 pub mod sip;
 pub mod store;
 pub mod text_lines;
+pub mod transcript;
 pub mod web;

@@ -19,7 +19,7 @@ use crate::pii::scrub;
 pub fn filter(directives: Option<&str>) -> EnvFilter {
     let filter = directives
         .and_then(|d| EnvFilter::try_new(d).ok())
-        .unwrap_or_else(|| EnvFilter::new("info,rsipstack=warn,sqlx=warn"));
+        .unwrap_or_else(|| EnvFilter::new("info,rsipstack=warn,sqlx=warn,whisper_rs=warn"));
     match "rsipstack::transport=warn".parse() {
         Ok(directive) => filter.add_directive(directive),
         Err(_) => filter,

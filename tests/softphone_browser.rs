@@ -490,6 +490,62 @@ fn an_agent_in_chromium_takes_a_call_from_the_trunk_with_audio_both_ways_and_fil
         assert_eq!(shown["rate"], "100.0 %", "{shown}");
         assert_eq!(shown["target"], "85 %", "{shown}");
         assert!(shown["agents"].to_string().contains("watanabe"), "{shown}");
+
+        // The conversation was recorded: caller left (440 Hz), agent right (1 kHz), on one
+        // clock, hold silent on both sides and mute on the agent's, each marked.
+        let store = center.running.store.clone();
+        let finished = common::center::eventually(Duration::from_secs(20), || async {
+            store
+                .recording_of(&call_id)
+                .await
+                .ok()
+                .flatten()
+                .is_some_and(|r| r.state == "finished")
+        })
+        .await;
+        let recording = store
+            .recording_of(&call_id)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|| panic!("no recording of {call_id}"));
+        assert!(finished, "{recording:?}");
+        assert_eq!(recording.dropped_frames, 0);
+        assert_eq!(recording.hold_reason.as_deref(), Some("escalation"), "an escalation is held");
+        let file = center.dir.path().join("data/recordings").join(&recording.path);
+        let bytes = std::fs::read(&file).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(bytes.len() as i64, recording.bytes);
+        let (left, _) = tsunagu::recording::file::read_channel(&file, 0).unwrap_or_else(|e| panic!("{e}"));
+        let (right, _) = tsunagu::recording::file::read_channel(&file, 1).unwrap_or_else(|e| panic!("{e}"));
+        let slots = |samples: &[i16], hz: f64| -> Vec<bool> {
+            samples.chunks(160).map(|f| tone_share(f, hz) > 0.5).collect()
+        };
+        let (caller_tone, agent_tone) = (slots(&left, 440.0), slots(&right, 1000.0));
+        let share = |v: &[bool]| v.iter().filter(|t| **t).count() as f64 / v.len().max(1) as f64;
+        eprintln!(
+            "recording: {} ms, 440 Hz left in {:.3}, 1 kHz right in {:.3} of the slots",
+            recording.duration_ms,
+            share(&caller_tone),
+            share(&agent_tone)
+        );
+        assert!(share(&caller_tone) > 0.5 && share(&agent_tone) > 0.4, "the tones in their channels");
+        assert!(slots(&left, 1000.0).iter().all(|t| !t) && slots(&right, 440.0).iter().all(|t| !t), "and not in the other");
+        // Both sides were talking when the bridge began: on one clock their first toned slots
+        // fall within 40 ms (two slots) of each other. (The ends are not compared: the test
+        // phone's talk and the browser's may stop at different moments of the hang-up.)
+        let first = |v: &[bool]| v.iter().position(|t| *t).unwrap_or(usize::MAX);
+        let last = |v: &[bool]| v.iter().rposition(|t| *t).unwrap_or(usize::MAX);
+        let (first_caller, first_agent) = (first(&caller_tone), first(&agent_tone));
+        let (last_caller, last_agent) = (last(&caller_tone), last(&agent_tone));
+        eprintln!("first toned slot: caller {first_caller}, agent {first_agent}; last: caller {last_caller}, agent {last_agent}");
+        assert!(first_caller.abs_diff(first_agent) <= 2, "aligned at the start: {first_caller} vs {first_agent}");
+        let marks = store.marks_of(&call_id).await.unwrap_or_else(|e| panic!("{e}"));
+        let kinds: Vec<&str> = marks.iter().map(|m| m.kind.as_str()).collect();
+        assert_eq!(kinds, ["agent", "hold", "unhold", "mute", "unmute", "agent_left"], "{marks:?}");
+        let at = |kind: &str| marks.iter().find(|m| m.kind == kind).map_or(0, |m| usize::try_from(m.at_ms / 20).unwrap_or(0));
+        let inside = |from: usize, to: usize| (from + 3)..to.saturating_sub(3);
+        assert!(inside(at("hold"), at("unhold")).all(|n| left[n * 160..(n + 1) * 160].iter().all(|s| *s == 0) && right[n * 160..(n + 1) * 160].iter().all(|s| *s == 0)), "hold is silence on both sides");
+        assert!(inside(at("mute"), at("unmute")).all(|n| right[n * 160..(n + 1) * 160].iter().all(|s| *s == 0)), "mute is silence on the agent's side");
+        assert!(inside(at("mute"), at("unmute")).filter(|n| caller_tone[*n]).count() > 10, "while the caller goes on");
     });
 }
 

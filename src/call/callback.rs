@@ -20,6 +20,7 @@ use crate::journal::{EndCause, Line, NewCall, OutboundFailure, Side, Step};
 use crate::lang::Lang;
 use crate::media::g711::Law;
 use crate::media::leg::MediaLeg;
+use crate::media::pacer::PacerEvent;
 use crate::media::rtp_session::MediaEvent;
 use crate::pii::PhoneNumber;
 use crate::sip::dialer::{DialError, Dialer};
@@ -191,7 +192,38 @@ async fn place(
         agent: call.agent.clone(),
     });
     let (trunk, mut events) = services.start_trunk_leg(socket, answer.remote, &negotiated, true);
-    let mut link = AgentLink::default();
+    // The resident hears that the call is recorded before the agent is put through, in
+    // Japanese (the resident's language may be unknown); hanging up meanwhile ends the call.
+    if services.recorder.is_some() {
+        let notice = PromptPlay {
+            id: RECORDING_NOTICE.to_string(),
+            lang: Lang::Ja,
+        };
+        let frames = prompting::all_frames(services, std::slice::from_ref(&notice), trunk.law());
+        if !frames.is_empty() {
+            let token = trunk.play(frames, false);
+            let deadline = tokio::time::sleep(NOTICE_LIMIT);
+            tokio::pin!(deadline);
+            loop {
+                tokio::select! {
+                    played = events.pacer.recv() => match played {
+                        Some(PacerEvent::PromptFinished { token: done }) if done != token => {}
+                        _ => break,
+                    },
+                    _ = &mut deadline => break,
+                    event = leg.events.recv() => match event {
+                        Some(LegEvent::Ended(_)) | None => {
+                            trunk.close();
+                            return (CallBackEnd::CalleeHungUp, EndCause::CalleeBye, Side::Callee);
+                        }
+                        Some(LegEvent::NewOffer { reply, .. }) => reply.refuse().await,
+                        Some(_) => {}
+                    },
+                }
+            }
+        }
+    }
+    let mut link = AgentLink::new(services.recorder.clone());
     link.connect(
         steps,
         call.agent.clone(),
@@ -244,7 +276,12 @@ async fn place(
             },
         }
     };
-    link.disconnect(steps);
+    link.finish(steps, Some(call.lang));
     trunk.close();
     ended
 }
+
+/// The prompt that tells a resident the call is recorded.
+const RECORDING_NOTICE: &str = "recording_notice";
+/// The longest the notice may take before the agent is put through anyway.
+const NOTICE_LIMIT: Duration = Duration::from_secs(15);

@@ -19,6 +19,7 @@ use crate::acd::service::CallNotice;
 use crate::calendar;
 use crate::ivr::{HangupCause, IvrCommand, IvrEvent, Runner};
 use crate::journal::{Codec, EndCause, NewCall, Side, Step};
+use crate::lang::Lang;
 use crate::media::g711::Law;
 use crate::media::leg::MediaLeg;
 use crate::media::pacer::PacerEvent;
@@ -184,10 +185,12 @@ async fn handle(
         caller: call.caller.clone(),
         path: Vec::new(),
         acd: None,
-        link: AgentLink::default(),
+        link: AgentLink::new(services.recorder.clone()),
+        lang: None,
     };
     let outcome = conversation.run(&mut call, &mut runner, events, answer).await;
-    conversation.link.disconnect(&steps);
+    let lang = conversation.lang;
+    conversation.link.finish(&steps, lang);
     // Whatever the call was doing with the ACD (waiting, ringing, bridged), it is over.
     services.acd.call_gone(&id).await;
     trunk.close();
@@ -261,6 +264,8 @@ struct Conversation<'a> {
     path: Vec<String>,
     /// Notices from the ACD, from the moment the call joins the queue.
     acd: Option<mpsc::Receiver<CallNotice>>,
+    /// The language of the queue the caller waits in (for the recording's transcription).
+    lang: Option<Lang>,
     link: AgentLink,
 }
 
@@ -492,6 +497,7 @@ impl Conversation<'_> {
             }
             IvrCommand::Enqueue { queue, lang } => {
                 info!(queue, %lang, "waiting in the queue");
+                self.lang = Some(lang);
                 self.queue_place = Some(self.services.capacity.take_queue_place());
                 let (tx, rx) = mpsc::channel(32);
                 self.acd = Some(rx);

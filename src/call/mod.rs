@@ -37,6 +37,7 @@ use crate::media::prompts::PromptStore;
 use crate::media::rtp_session::{PortRange, ReceiveStats};
 use crate::media::trunk_leg::{TrunkEvents, TrunkLeg, TrunkSpec};
 use crate::pii::PhoneNumber;
+use crate::recording::Recorder;
 use crate::sip::InboundCall;
 use crate::sip::sdp::Negotiated;
 use crate::store::journal::Journal;
@@ -104,6 +105,8 @@ pub struct CallServices {
     pub acd: Acd,
     /// The agents' audio legs, for the call an agent answers.
     pub agent_legs: Arc<AgentLegs>,
+    /// Records conversations with agents (none when `[recording] enabled = false`).
+    pub recorder: Option<Arc<Recorder>>,
     /// Set when the service stops: new calls are turned away.
     draining: AtomicBool,
     /// New calls turned away at the door (503), by any reason.
@@ -122,6 +125,7 @@ pub struct CallParts {
     pub journal: Journal,
     pub acd: Acd,
     pub agent_legs: Arc<AgentLegs>,
+    pub recorder: Option<Arc<Recorder>>,
 }
 
 impl CallServices {
@@ -139,6 +143,7 @@ impl CallServices {
             prompt_fallbacks: AtomicU64::default(),
             acd: parts.acd,
             agent_legs: parts.agent_legs,
+            recorder: parts.recorder,
             draining: AtomicBool::new(false),
             shed: AtomicU64::default(),
         }

@@ -5,6 +5,7 @@ mod calendar;
 mod data;
 mod flows;
 mod prompts;
+mod recordings;
 mod report;
 mod serve;
 mod user;
@@ -67,6 +68,11 @@ enum Command {
     Booking {
         #[command(subcommand)]
         command: booking::BookingCommand,
+    },
+    /// Recordings: transcribe a file as the workers do.
+    Recordings {
+        #[command(subcommand)]
+        command: recordings::RecordingsCommand,
     },
     /// The data as a whole: deleting everything at contract end (BK-OPS).
     Data {
@@ -152,6 +158,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         Command::Serve(args) => serve::run(args).await,
         Command::Booking { command } => booking::run(command).await,
         Command::Data { command } => data::run(command).await,
+        Command::Recordings { command } => recordings::run(command).await,
         Command::User {
             command: UserCommand::Add(args),
         } => user::add(args).await,

@@ -9,6 +9,8 @@
 //! - `handover`: from `[booking] handover_at` (Tokyo), each office's list of its next open day
 //!   is written to `DATA_DIR/handover/DATE/OFFICE.csv` (and rewritten at each run, so that it is
 //!   current), and sent once to the office's mailbox: the counters prepare the cards from it.
+//! - `recording_retention`: recordings and transcripts older than `[recording] retention_days`
+//!   are deleted, held ones kept (CC-COMPLAINT).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -40,6 +42,9 @@ pub struct JobSettings {
     pub handover_at: TimeOfDay,
     /// Where the hand-over lists are written (`handover/` under it).
     pub data_dir: std::path::PathBuf,
+    /// Where the recordings are, and how many days they are kept (`[recording]`).
+    pub recordings_dir: std::path::PathBuf,
+    pub recording_retention_days: i64,
 }
 
 /// The jobs of a running center.
@@ -126,6 +131,13 @@ impl Jobs {
             .unwrap_or(Timestamp::MIN);
         let outcome = self.store.purge_booking_events(cutoff).await.map_err(|e| e.to_string());
         self.log("purge_history", at, outcome).await;
+        let cutoff = at
+            .checked_sub(jiff::SignedDuration::from_hours(
+                24 * self.settings.recording_retention_days.max(1),
+            ))
+            .unwrap_or(Timestamp::MIN);
+        let outcome = crate::recording::retention::sweep(&self.store, &self.settings.recordings_dir, cutoff, at).await;
+        self.log("recording_retention", at, outcome).await;
         if TimeOfDay::of(local.time()) >= self.settings.handover_at {
             let outcome = self.handovers(today, at).await;
             self.log("handover", at, outcome).await;

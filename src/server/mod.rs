@@ -31,12 +31,14 @@ use crate::notify::Notices;
 use crate::notify::jobs::{JobSettings, Jobs};
 use crate::notify::postman::{self, SmtpSettings};
 use crate::outbound::dialplan::DialPlan;
+use crate::recording::{Recorder, RecorderSettings};
 use crate::sip::dialer::{Dialer, DialerSettings};
 use crate::sip::{Admission, PeerAllowList, SipEdge, SipSettings, SipStats};
 use crate::store::Store;
 use crate::store::journal::{Journal, JournalLimits};
+use crate::transcript::pool::{Pool, PoolSettings};
 use crate::web::booking::BookingSettings;
-use crate::web::{self, AppState, HttpSettings, SoftphoneSettings};
+use crate::web::{self, AppState, HttpSettings, RecordingsAccess, SoftphoneSettings};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
@@ -70,6 +72,8 @@ pub struct Center {
     booking: Arc<BookingSettings>,
     notices: Notices,
     pub jobs: Jobs,
+    recordings_dir: std::path::PathBuf,
+    pool: Option<Arc<Pool>>,
 }
 
 /// Loads, checks and assembles everything `config` names.
@@ -172,6 +176,40 @@ pub async fn assemble(config: Config) -> Result<Center, ServeError> {
     } else {
         info!("mail.smtp is not set: bookers get no e-mail notices");
     }
+    let recordings_dir = config
+        .recording
+        .dir
+        .clone()
+        .unwrap_or_else(|| config.paths.data_dir.join("recordings"));
+    let transcribed = Arc::new(tokio::sync::Notify::new());
+    let recorder = config.recording.enabled.then(|| {
+        Arc::new(Recorder::new(
+            RecorderSettings {
+                dir: recordings_dir.clone(),
+                buffer_seconds: config.recording.buffer_seconds,
+            },
+            store.clone(),
+            Arc::clone(&transcribed),
+        ))
+    });
+    let transcription = &config.transcription;
+    let cores = std::thread::available_parallelism().map_or(2, usize::from);
+    let pool = transcription.enabled.then(|| {
+        Pool::new(
+            PoolSettings {
+                workers: transcription.workers_for(cores),
+                threads: transcription.threads.max(1),
+                model: transcription.model_path(),
+                model_sha256: transcription.model_sha256.trim().to_string(),
+                max_attempts: transcription.max_attempts.max(1),
+                lease: Duration::from_secs(transcription.lease_seconds.max(3)),
+                recordings_dir: recordings_dir.clone(),
+                worker_prefix: format!("{}/{}", host_name(), std::process::id()),
+            },
+            store.clone(),
+            Arc::clone(&transcribed),
+        )
+    });
     let jobs = Jobs::new(
         store.clone(),
         notices.clone(),
@@ -186,6 +224,8 @@ pub async fn assemble(config: Config) -> Result<Center, ServeError> {
             handover_at: TimeOfDay::parse(&config.booking.handover_at)
                 .map_err(|e| ServeError::Config(format!("booking.handover_at: {e}")))?,
             data_dir: config.paths.data_dir.clone(),
+            recordings_dir: recordings_dir.clone(),
+            recording_retention_days: config.recording.retention_days.max(1),
         },
     );
     let prompts = loading::prompts(&config.paths.prompts)?;
@@ -241,6 +281,7 @@ pub async fn assemble(config: Config) -> Result<Center, ServeError> {
         journal,
         acd: acd.clone(),
         agent_legs: Arc::new(AgentLegs::default()),
+        recorder,
     }));
     let webrtc = WebRtcSettings {
         ip: config.softphone.ip,
@@ -269,7 +310,18 @@ pub async fn assemble(config: Config) -> Result<Center, ServeError> {
         booking,
         notices,
         jobs,
+        recordings_dir,
+        pool,
     })
+}
+
+/// This machine's name, in the transcription workers' names (which process holds a job).
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|name| name.trim().to_string())
+        .ok()
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "localhost".to_string())
 }
 
 impl Center {
@@ -295,8 +347,19 @@ impl Center {
             booking: Arc::clone(&self.booking),
             citizen_limits: Arc::default(),
             notices: self.notices.clone(),
+            recordings: RecordingsAccess {
+                dir: self.recordings_dir.clone(),
+                recorder: self.services.recorder.clone(),
+                pool: self.pool.clone(),
+            },
         }
     }
+}
+
+/// The service's start is an edge: it reads the clock.
+#[allow(clippy::disallowed_methods)]
+fn wall_clock() -> jiff::Timestamp {
+    jiff::Timestamp::now()
 }
 
 /// How long stopping waits for the journal to write what is left.
@@ -383,6 +446,16 @@ pub async fn start(config: Config) -> Result<Running, ServeError> {
     info!(sip = %sip.udp_addr, http = %http_addr, citizen = ?citizen_addr, flow = %config.center.flow, "the center is answering");
     let grace = Duration::from_secs(config.center.shutdown_grace_seconds);
     center.jobs.start();
+    if let Some(recorder) = &center.services.recorder {
+        match recorder.recover(wall_clock()).await {
+            Ok(0) => {}
+            Ok(n) => info!(recordings = n, "recordings interrupted by the last stop were repaired"),
+            Err(e) => warn!("interrupted recordings could not be looked for: {e}"),
+        }
+    }
+    if let Some(pool) = &center.pool {
+        pool.start();
+    }
     Ok(Running {
         sip,
         http_addr,

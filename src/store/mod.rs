@@ -16,6 +16,7 @@
 //! - [`offices`]: office revisions saved at run time (slot length, capacity).
 //! - [`audit`]: who read what (call records, bookings, lists, exports).
 //! - [`bookings`]: bookings, the slot counters (exclusive control) and booking events.
+//! - [`recordings`]: recordings, their marks, transcription jobs, transcripts and their search.
 
 pub mod agents;
 pub mod audit;
@@ -27,6 +28,7 @@ pub mod journal;
 pub mod offices;
 pub mod outbox;
 pub mod purge;
+pub mod recordings;
 pub mod users;
 
 use std::str::FromStr;

@@ -75,8 +75,14 @@ impl Store {
     async fn tables(&self) -> Result<Vec<String>, StoreError> {
         let sql = match self.backend() {
             Backend::Sqlite => {
+                // A full-text index's shadow tables belong to it: emptying the index (a
+                // virtual table, listed itself) empties them; writing them directly breaks it.
                 "SELECT name FROM sqlite_master WHERE type = 'table' \
-                 AND name NOT LIKE 'sqlite_%' AND name <> '_sqlx_migrations' ORDER BY name"
+                 AND name NOT LIKE 'sqlite_%' AND name <> '_sqlx_migrations' \
+                 AND name NOT IN (SELECT t.name || s.suffix FROM sqlite_master t, \
+                   (SELECT '_data' AS suffix UNION ALL SELECT '_idx' UNION ALL SELECT '_content' \
+                    UNION ALL SELECT '_docsize' UNION ALL SELECT '_config') s \
+                   WHERE t.sql LIKE 'CREATE VIRTUAL TABLE%') ORDER BY name"
             }
             Backend::Postgres => {
                 "SELECT tablename::text FROM pg_tables WHERE schemaname = current_schema() \

@@ -20,7 +20,7 @@ pub fn routes() -> Router<AppState> {
 
 /// The clock, read at the edge.
 #[allow(clippy::disallowed_methods)]
-fn now() -> jiff::Timestamp {
+pub(crate) fn now() -> jiff::Timestamp {
     jiff::Timestamp::now()
 }
 

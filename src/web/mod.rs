@@ -24,6 +24,7 @@ pub mod extract;
 pub mod floor;
 pub mod login;
 pub mod ops;
+pub mod recordings;
 
 use std::sync::Arc;
 
@@ -69,6 +70,8 @@ pub struct HttpSettings {
     pub secure_cookie: bool,
 }
 
+pub use recordings::RecordingsAccess;
+
 /// Everything the handlers share; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
@@ -85,6 +88,8 @@ pub struct AppState {
     pub citizen_limits: Arc<citizen::limits::CitizenLimits>,
     /// E-mail notices to bookers.
     pub notices: crate::notify::Notices,
+    /// Recordings, their files and their transcription.
+    pub recordings: RecordingsAccess,
 }
 
 /// The whole HTTP side.
@@ -96,6 +101,7 @@ pub fn app(state: AppState) -> Router {
         .merge(calls::routes())
         .merge(booking::routes())
         .merge(audit::routes())
+        .merge(recordings::routes())
         .merge(citizen::routes())
         .merge(ops::routes())
         .layer(axum::middleware::from_fn_with_state(state.clone(), extract::csrf_guard))

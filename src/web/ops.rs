@@ -159,6 +159,9 @@ async fn metrics(State(state): State<AppState>, ClientAddress(client): ClientAdd
         "1 while the journal cannot write",
         u64::from(journal.database_down.load(Ordering::Relaxed)),
     );
+    for (name, help, value) in super::recordings::metrics(&state.recordings) {
+        metric(name, help, value);
+    }
     out.push_str(&agents);
     Ok(out)
 }

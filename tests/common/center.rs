@@ -138,6 +138,8 @@ pub struct Options {
     pub citizen_listen: bool,
     /// `[mail] smtp`: where notices go (reminders from midnight, so a test at any hour sees them).
     pub smtp: Option<SocketAddr>,
+    /// Transcription workers (off unless a test is about them: whisper takes the cores).
+    pub transcription: bool,
 }
 
 impl Default for Options {
@@ -162,6 +164,7 @@ impl Default for Options {
             booking: Default::default(),
             citizen_listen: false,
             smtp: None,
+            transcription: false,
         }
     }
 }
@@ -216,6 +219,9 @@ pub fn test_config(options: Options, dir: &Path) -> Config {
     if options.citizen_listen {
         config.http.citizen_listen = Some(SocketAddr::from(([127, 0, 0, 1], 0)));
     }
+    config.transcription.enabled = options.transcription;
+    // A worker that dies loses its job for a few seconds only.
+    config.transcription.lease_seconds = 3;
     config.paths.database_url = options.database_url;
     config.media.rtp_peers = options.rtp_peers;
     config.agents = options.agents;
