@@ -661,11 +661,22 @@ fn an_agent_calls_a_resident_back_through_the_trunk_and_hears_them() {
         );
         let done = browser.step("call_back_done", Duration::from_secs(20)).await;
         let heard = phone.await.unwrap_or_else(|e| panic!("{e}"));
-        let samples: Vec<i16> = heard
+        // The call is recorded: the resident first hears so, in Japanese, then the agent.
+        let packets: Vec<common::center::Heard> = heard
             .packets
             .iter()
             .filter(|(_, p)| p.header.payload_type == 0)
-            .flat_map(|(_, p)| Law::Ulaw.decode(&p.payload))
+            .map(|(at, p)| common::center::Heard {
+                packet: p.clone(),
+                at: *at,
+            })
+            .collect();
+        let notice = prompt_frames(Lang::Ja, "recording_notice");
+        let notice_at = common::center::find_prompt(&packets, &notice, 50)
+            .unwrap_or_else(|| panic!("the resident hears the recording notice ({} packets)", packets.len()));
+        let samples: Vec<i16> = packets[notice_at + notice.len()..]
+            .iter()
+            .flat_map(|h| Law::Ulaw.decode(&h.packet.payload))
             .collect();
         let share = tone_frames(&samples, 1000.0);
         eprintln!(
