@@ -51,12 +51,13 @@ async fn recorded(store: &Store, call: &str, path: &str, lang: &str, duration_ms
         sha256: "0".repeat(64),
         dropped_frames: 0,
         finished_at: "2026-12-02T01:05:00Z".into(),
-        marks: vec![
-            (0, "agent".into(), "sato".into()),
-            (4000, "hold".into(), "sato".into()),
-            (5000, "unhold".into(), "sato".into()),
-        ],
     };
+    for (at_ms, kind) in [(0, "agent"), (4000, "hold"), (5000, "unhold")] {
+        store
+            .recording_mark(call, at_ms, kind, "sato")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
     store
         .recording_finished(call, &finished)
         .await
@@ -101,6 +102,38 @@ fn unchunk(mut body: &[u8]) -> Vec<u8> {
         }
         out.extend_from_slice(&body[end + 2..end + 2 + size]);
         body = &body[end + 2 + size + 2..];
+    }
+    out
+}
+
+/// Text with full-width and kanji digits as ASCII, separators between digits dropped (what a
+/// leak would look like once read back).
+fn as_ascii_digits(text: &str) -> String {
+    let mapped: Vec<char> = text
+        .chars()
+        .map(|c| match c {
+            '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
+            '〇' | '零' => '0',
+            '一' => '1',
+            '二' => '2',
+            '三' => '3',
+            '四' => '4',
+            '五' => '5',
+            '六' => '6',
+            '七' => '7',
+            '八' => '8',
+            '九' => '9',
+            other => other,
+        })
+        .collect();
+    let mut out = String::new();
+    for (n, c) in mapped.iter().enumerate() {
+        let between_digits =
+            n > 0 && mapped[n - 1].is_ascii_digit() && mapped.get(n + 1).is_some_and(char::is_ascii_digit);
+        if between_digits && matches!(c, ' ' | '、' | ',' | '-' | '・' | '，' | '　') {
+            continue;
+        }
+        out.push(*c);
     }
     out
 }
@@ -516,6 +549,45 @@ fn the_cli_transcribes_japanese_and_english_and_finds_nothing_in_silence_or_nois
     assert!(en.status.success(), "{}", stderr(&en));
     assert!(stdout(&en).to_lowercase().contains("appointment"), "{}", stdout(&en));
 
+    // A caller reads out a My Number (4-4-4) and a PIN: none of their digits reach the output,
+    // in whatever form whisper writes them; the time of the visit does.
+    let spoken = run_tsunagu(
+        dir.path(),
+        &[
+            "recordings",
+            "transcribe",
+            &speech("ja-mynumber.wav").display().to_string(),
+            "--lang",
+            "ja",
+            "--json",
+        ],
+        &[],
+    );
+    assert!(spoken.status.success(), "{}", stderr(&spoken));
+    let segments = json(&stdout(&spoken))["segments"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let text: String = segments
+        .iter()
+        .map(|s| s["text"].as_str().unwrap_or_default().to_string())
+        .collect();
+    let digits = as_ascii_digits(&text);
+    for group in ["7316", "2940", "5823", "8052"] {
+        assert!(!digits.contains(group), "{group} leaked: {text}");
+    }
+    assert!(
+        text.matches("［番号］").count() >= 2,
+        "the number and the PIN are masked: {text}"
+    );
+    assert!(digits.contains("10時"), "ordinary numbers stay: {text}");
+    let rules: Vec<String> = segments
+        .iter()
+        .flat_map(|s| s["masked"].as_array().cloned().unwrap_or_default())
+        .map(|r| r.as_str().unwrap_or_default().to_string())
+        .collect();
+    assert!(!rules.is_empty(), "each masked segment names its rule: {segments:?}");
+
     let write = |name: &str, samples: &[i16]| -> String {
         let path = dir.path().join(name);
         let spec = hound::WavSpec {
@@ -606,6 +678,19 @@ async fn a_transcription_cut_by_a_crash_is_resumed_by_the_next_start() {
             .spawn()
             .unwrap_or_else(|e| panic!("{e}"))
     };
+    // A file a crash left before its first row was written (today, Tokyo): registered at start.
+    let today = common::center::today_tokyo();
+    let orphan = format!(
+        "{:04}/{:02}/{:02}/1a23443fa80-0badcafe.wav",
+        today.year(),
+        today.month(),
+        today.day()
+    );
+    stereo(
+        &speech("en-call.wav"),
+        &speech("en-call.wav"),
+        &data.join("recordings").join(&orphan),
+    );
     let mut first = serve();
     let running = eventually(Duration::from_secs(60), || async {
         store
@@ -624,6 +709,18 @@ async fn a_transcription_cut_by_a_crash_is_resumed_by_the_next_start() {
         jobs.iter().any(|(c, s, _, _)| c == "caller" && s == "running"),
         "still claimed by the dead process: {jobs:?}"
     );
+
+    let row = store
+        .recording_of("1a23443fa80-0badcafe")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let row = row.unwrap_or_else(|| panic!("the orphan file got a row"));
+    assert_eq!(
+        (row.state.as_str(), row.path.as_str()),
+        ("interrupted", orphan.as_str())
+    );
+    assert!(row.duration_ms > 10_000 && row.sha256.len() == 64, "{row:?}");
+    assert_eq!(row.started_at, "2026-12-02T01:00:00Z", "from the call id");
 
     let mut second = serve();
     let done = eventually(Duration::from_secs(240), || async {

@@ -783,6 +783,34 @@ fn an_agent_transfers_the_caller_to_a_colleague_who_takes_the_call() {
         assert!(at("offered:second") < at("agent_answered:second"));
         let agents: Vec<&str> = detail.wrap_ups.iter().map(|w| w.agent.as_str()).collect();
         assert_eq!(agents.len(), 2, "both agents filed a wrap-up: {agents:?}");
+        // One recording across the transfer, each agent change marked on its timeline.
+        let call = done["call"].as_str().unwrap_or_default().to_string();
+        let store = center.running.store.clone();
+        let closed = common::center::eventually(Duration::from_secs(20), || async {
+            store
+                .recording_of(&call)
+                .await
+                .ok()
+                .flatten()
+                .is_some_and(|r| r.state == "finished")
+        })
+        .await;
+        assert!(closed, "the call's recording is closed");
+        let marks = store.marks_of(&call).await.unwrap_or_else(|e| panic!("{e}"));
+        let changes: Vec<(String, String)> = marks
+            .iter()
+            .filter(|m| m.kind.starts_with("agent"))
+            .map(|m| (m.kind.clone(), m.agent.clone()))
+            .collect();
+        let expected = [
+            ("agent", "first"),
+            ("agent_left", "first"),
+            ("agent", "second"),
+            ("agent_left", "second"),
+        ]
+        .map(|(k, a)| (k.to_string(), a.to_string()));
+        assert_eq!(changes, expected, "{marks:?}");
+        assert!(marks.windows(2).all(|w| w[0].at_ms <= w[1].at_ms), "{marks:?}");
     });
 }
 

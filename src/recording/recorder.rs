@@ -1,7 +1,7 @@
 //! One call's recording: a tap the bridge hands its frames to, and a thread that places them
 //! on the 20 ms clock and writes the file. The audio path never waits here: frames go through
 //! a bounded buffer of a few seconds, and a frame that finds it full is dropped and counted
-//! (per call, and in the center's total on `/metrics`). Marks and the end of the call go
+//! (per call, and in the center's total on `/metrics`). Mode changes and the end of the call go
 //! through their own channel, which is never full, so they are never the ones lost.
 
 // The recorder is an edge: it stamps frames with the time they pass the tap, which is what
@@ -52,19 +52,14 @@ impl MarkKind {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Mark {
-    pub at_ms: i64,
-    pub kind: MarkKind,
-    pub agent: String,
-}
-
 /// What the thread reports when the file is closed.
 #[derive(Debug)]
 pub struct Outcome {
     pub file: Result<Finished, RecordingFileError>,
-    pub marks: Vec<Mark>,
+    /// Frames left out: the buffer's drops and the surplus of a side faster than the clock.
     pub dropped_frames: u64,
+    /// The surplus alone (the buffer's drops are counted as they happen).
+    pub surplus_frames: u64,
 }
 
 struct Frame {
@@ -75,7 +70,6 @@ struct Frame {
 
 enum Control {
     Mode(Instant, Mode),
-    Mark(Instant, MarkKind, String),
     Finish(Instant),
 }
 
@@ -108,6 +102,7 @@ pub struct Recording {
     tap: Arc<RecordingTap>,
     control: Sender<Control>,
     done: Option<oneshot::Receiver<Outcome>>,
+    started: Instant,
 }
 
 /// Where a recording goes and how much it may buffer.
@@ -137,7 +132,6 @@ impl Recording {
             control: control_rx,
             started,
             mixer: Mixer::default(),
-            marks: Vec::new(),
             dropped: Arc::clone(&dropped),
             call_id: spec.call_id.clone(),
         };
@@ -161,6 +155,7 @@ impl Recording {
             }),
             control,
             done: Some(done),
+            started,
         })
     }
 
@@ -172,10 +167,9 @@ impl Recording {
         let _ = self.control.send(Control::Mode(Instant::now(), mode));
     }
 
-    pub fn mark(&self, kind: MarkKind, agent: &str) {
-        let _ = self
-            .control
-            .send(Control::Mark(Instant::now(), kind, agent.to_string()));
+    /// Milliseconds since the recording began (where a mark goes on its timeline).
+    pub fn elapsed_ms(&self) -> i64 {
+        i64::try_from(self.started.elapsed().as_millis()).unwrap_or(i64::MAX)
     }
 
     /// Ends the recording now; the outcome comes once the file is closed.
@@ -204,7 +198,6 @@ struct Worker {
     control: Receiver<Control>,
     started: Instant,
     mixer: Mixer,
-    marks: Vec<Mark>,
     dropped: Arc<AtomicU64>,
     call_id: String,
 }
@@ -262,8 +255,8 @@ impl Worker {
         }
         Outcome {
             file,
-            marks: self.marks,
             dropped_frames: self.dropped.load(Ordering::Relaxed) + surplus,
+            surplus_frames: surplus,
         }
     }
 
@@ -279,10 +272,6 @@ impl Worker {
                 Control::Mode(at, mode) => {
                     let at = self.since_start(at);
                     self.mixer.mode(at, mode);
-                }
-                Control::Mark(at, kind, agent) => {
-                    let at_ms = i64::try_from(self.since_start(at).as_millis()).unwrap_or(i64::MAX);
-                    self.marks.push(Mark { at_ms, kind, agent });
                 }
                 Control::Finish(at) => return Some(at),
             }
@@ -317,10 +306,9 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_recording_writes_both_sides_with_its_marks() {
+    async fn a_recording_writes_both_sides() {
         let dir = tempfile::tempdir().expect("temp dir");
         let recording = Recording::start(spec(dir.path(), 500)).expect("start");
-        recording.mark(MarkKind::Agent, "sato");
         let tap = recording.tap();
         let loud = Bytes::from(Law::Ulaw.encode(&[4000i16; 160]));
         for _ in 0..10 {
@@ -330,11 +318,6 @@ mod tests {
         let outcome = recording.finish().await.expect("outcome");
         let finished = outcome.file.expect("file");
         assert_eq!(outcome.dropped_frames, 0);
-        assert_eq!(outcome.marks.len(), 1);
-        assert_eq!(
-            (outcome.marks[0].kind, outcome.marks[0].agent.as_str()),
-            (MarkKind::Agent, "sato")
-        );
         assert!(finished.bytes > 44);
         let (left, _) = super::super::file::read_channel(&dir.path().join("2026/12/02/call.wav"), 0).expect("read");
         assert!(

@@ -2,7 +2,8 @@
 //! is closed stores what it is (duration, size, checksum, drops, marks) with the call and
 //! queues both channels for transcription, in one transaction. A recording's row exists from
 //! its first second, so that a crash leaves a row that says "recording" beside a playable file:
-//! at the next start [`Recorder::recover`] repairs such files and finishes their rows.
+//! at the next start [`Recorder::recover`] repairs such files and finishes their rows. Marks
+//! (agents, hold, mute) are stored as they happen, so a crash keeps them too.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -93,29 +94,31 @@ impl Recorder {
         self.counters.active.fetch_add(1, Ordering::Relaxed);
         let (lang_tx, lang_rx) = tokio::sync::oneshot::channel();
         let (outcome_tx, outcome_rx) = tokio::sync::oneshot::channel();
+        let (marks_tx, marks_rx) = tokio::sync::mpsc::unbounded_channel();
         let keeper = Arc::clone(self);
         let call = call_id.to_string();
         let path = relative.display().to_string();
         tokio::spawn(
             async move {
-                keeper.keep(call, path, started, lang_rx, outcome_rx).await;
+                keeper.keep(call, path, started, (marks_rx, lang_rx), outcome_rx).await;
             }
             .in_current_span(),
         );
         Some(CallRecording {
             recording: Some(recording),
+            marks: marks_tx,
             lang: Some(lang_tx),
             outcome: Some(outcome_tx),
         })
     }
 
-    /// The row from the start, then the outcome once the file is closed.
+    /// The row from the start, each mark as it comes, then the outcome once the file is closed.
     async fn keep(
         &self,
         call: String,
         path: String,
         started: Timestamp,
-        lang: tokio::sync::oneshot::Receiver<Option<Lang>>,
+        (mut marks, lang): (MarkReceiver, tokio::sync::oneshot::Receiver<Option<Lang>>),
         outcome: tokio::sync::oneshot::Receiver<tokio::sync::oneshot::Receiver<Outcome>>,
     ) {
         let started_at = started.to_string();
@@ -123,10 +126,28 @@ impl Recorder {
             self.store.recording_started(&call, &path, &started_at)
         })
         .await;
-        let outcome = match outcome.await {
-            Ok(done) => done.await.ok(),
-            Err(_) => None,
+        let closed = async {
+            match outcome.await {
+                Ok(done) => done.await.ok(),
+                Err(_) => None,
+            }
         };
+        tokio::pin!(closed);
+        let outcome = loop {
+            tokio::select! {
+                outcome = &mut closed => break outcome,
+                Some((at_ms, kind, agent)) = marks.recv() => {
+                    persist("recording mark", || self.store.recording_mark(&call, at_ms, kind.name(), &agent)).await;
+                }
+            }
+        };
+        // Marks sent just before the end (the agent leaving).
+        while let Ok((at_ms, kind, agent)) = marks.try_recv() {
+            persist("recording mark", || {
+                self.store.recording_mark(&call, at_ms, kind.name(), &agent)
+            })
+            .await;
+        }
         self.counters.active.fetch_sub(1, Ordering::Relaxed);
         let lang = lang.await.ok().flatten();
         let Some(outcome) = outcome else {
@@ -153,6 +174,10 @@ impl Recorder {
             }
         };
         self.counters.finished.fetch_add(1, Ordering::Relaxed);
+        // The center's count of frames left out holds the surplus too, not only the buffer's.
+        self.counters
+            .dropped_frames
+            .fetch_add(outcome.surplus_frames, Ordering::Relaxed);
         self.counters
             .bytes
             .fetch_add(u64::try_from(described.bytes).unwrap_or(0), Ordering::Relaxed);
@@ -170,19 +195,43 @@ impl Recorder {
             sha256: described.sha256,
             dropped_frames: i64::try_from(outcome.dropped_frames).unwrap_or(i64::MAX),
             finished_at: wall_clock().to_string(),
-            marks: outcome
-                .marks
-                .iter()
-                .map(|m| (m.at_ms, m.kind.name().to_string(), m.agent.clone()))
-                .collect(),
         };
         persist("finished recording", || self.store.recording_finished(&call, &finished)).await;
         self.queued.notify_waiters();
     }
 
     /// Recordings a crash left open: their files repaired (cut to the last whole 20 ms), their
-    /// rows finished as interrupted and queued for transcription. Returns how many.
+    /// rows finished as interrupted and queued for transcription. A file of today or yesterday
+    /// (Tokyo) without any row (the crash came before its first row was written) gets one.
+    /// Returns how many were recovered.
     pub async fn recover(&self, now: Timestamp) -> Result<usize, StoreError> {
+        let today = crate::calendar::tokyo_time(now).date();
+        for day in [today.yesterday().unwrap_or(today), today] {
+            let folder = format!("{:04}/{:02}/{:02}", day.year(), day.month(), day.day());
+            let Ok(entries) = std::fs::read_dir(self.settings.dir.join(&folder)) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let Some(call) = name.strip_suffix(".wav") else {
+                    continue;
+                };
+                if self.store.recording_of(call).await?.is_none() {
+                    warn!(call_id = %call, "a recording without its row: registered as interrupted");
+                    // A call id begins with its start in hexadecimal milliseconds.
+                    let started = call
+                        .split('-')
+                        .next()
+                        .and_then(|hex| i64::from_str_radix(hex, 16).ok())
+                        .and_then(|ms| Timestamp::from_millisecond(ms).ok())
+                        .unwrap_or(now)
+                        .to_string();
+                    self.store
+                        .recording_started(call, &format!("{folder}/{name}"), &started)
+                        .await?;
+                }
+            }
+        }
         let open = self.store.open_recordings().await?;
         for (call, path) in &open {
             let described = match file::repair(&self.settings.dir.join(path)) {
@@ -204,7 +253,6 @@ impl Recorder {
                 sha256: described.sha256,
                 dropped_frames: 0,
                 finished_at: now.to_string(),
-                marks: Vec::new(),
             };
             self.store.recording_finished(call, &finished).await?;
             self.queued.notify_waiters();
@@ -244,9 +292,13 @@ where
     }
 }
 
+type MarkReceiver = tokio::sync::mpsc::UnboundedReceiver<(i64, MarkKind, String)>;
+
 /// A call's recording, held by its agent link.
 pub struct CallRecording {
     recording: Option<Recording>,
+    /// Marks to the keeper, which stores each at once (a handful per call: never full).
+    marks: tokio::sync::mpsc::UnboundedSender<(i64, MarkKind, String)>,
     lang: Option<tokio::sync::oneshot::Sender<Option<Lang>>>,
     outcome: Option<tokio::sync::oneshot::Sender<tokio::sync::oneshot::Receiver<Outcome>>>,
 }
@@ -258,7 +310,7 @@ impl CallRecording {
 
     pub fn mark(&self, kind: MarkKind, agent: &str) {
         if let Some(recording) = &self.recording {
-            recording.mark(kind, agent);
+            let _ = self.marks.send((recording.elapsed_ms(), kind, agent.to_string()));
         }
     }
 

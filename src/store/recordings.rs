@@ -37,8 +37,6 @@ pub struct FinishedRecording {
     pub sha256: String,
     pub dropped_frames: i64,
     pub finished_at: String,
-    /// (at_ms, kind, agent)
-    pub marks: Vec<(i64, String, String)>,
 }
 
 /// The speakers, one per channel: the caller left, the agent right.
@@ -153,10 +151,21 @@ impl Store {
         Ok(())
     }
 
-    /// Closes a recording's row, writes its marks and queues its channels for transcription,
-    /// in one transaction. A row that was never written (the database was away at the start)
-    /// is written now. Its path is derived again by the caller's layout, so it is passed in
-    /// the row only when it exists; here the row must exist or be inserted with `path`.
+    /// A mark on a recording's timeline (an agent joining or leaving, hold, mute), stored as
+    /// it happens.
+    pub async fn recording_mark(&self, call: &str, at_ms: i64, kind: &str, agent: &str) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO recording_marks (call_id, at_ms, kind, agent) VALUES ($1, $2, $3, $4)")
+            .bind(call)
+            .bind(at_ms)
+            .bind(kind)
+            .bind(agent)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Closes a recording's row (still 'recording') and queues its channels for transcription,
+    /// in one transaction; a second call changes nothing (a retry after a lost answer).
     pub async fn recording_finished(&self, call: &str, finished: &FinishedRecording) -> Result<(), StoreError> {
         let mut tx = self.pool().begin().await?;
         let updated = sqlx::query(
@@ -177,15 +186,6 @@ impl Store {
             // Already closed (a retry after a commit whose answer was lost).
             tx.rollback().await?;
             return Ok(());
-        }
-        for (at_ms, kind, agent) in &finished.marks {
-            sqlx::query("INSERT INTO recording_marks (call_id, at_ms, kind, agent) VALUES ($1, $2, $3, $4)")
-                .bind(call)
-                .bind(at_ms)
-                .bind(kind)
-                .bind(agent)
-                .execute(&mut *tx)
-                .await?;
         }
         if finished.bytes > 0 {
             for channel in CHANNELS {
