@@ -750,3 +750,99 @@ async fn a_transcription_cut_by_a_crash_is_resumed_by_the_next_start() {
         "{text}"
     );
 }
+
+/// Many workers claiming at once (8 here, as several processes would on PostgreSQL) take each
+/// job exactly once; a job that keeps failing is retried up to the limit, then failed for good.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jobs_are_claimed_once_by_concurrent_workers_and_failures_stop_at_the_limit() {
+    for db in TestDatabase::both().await {
+        let store = Store::connect(&db.url).await.unwrap_or_else(|e| panic!("{e}"));
+        for n in 0..20 {
+            recorded(
+                &store,
+                &format!("claim-{n}"),
+                &format!("2026/12/02/claim-{n}.wav"),
+                "ja",
+                1000,
+            )
+            .await;
+        }
+        let lease = "2999-01-01T00:00:00Z";
+        let mut workers = Vec::new();
+        for w in 0..8 {
+            let store = store.clone();
+            workers.push(tokio::spawn(async move {
+                let mut taken = Vec::new();
+                loop {
+                    match store
+                        .claim_transcription(&format!("w{w}"), "2026-12-02T02:00:00Z", lease, 3)
+                        .await
+                    {
+                        Ok(Some(job)) => taken.push(job.id),
+                        Ok(None) => break,
+                        // SQLite answers "busy" to a writer that waited too long: try again.
+                        Err(e) if !e.is_lasting() => {}
+                        Err(e) => panic!("{e}"),
+                    }
+                }
+                taken
+            }));
+        }
+        let mut all = Vec::new();
+        for worker in workers {
+            all.extend(worker.await.unwrap_or_else(|e| panic!("{e}")));
+        }
+        all.sort_unstable();
+        let claimed = all.len();
+        all.dedup();
+        assert_eq!((claimed, all.len()), (40, 40), "{}: 40 jobs, each claimed once", db.url);
+
+        // A job that fails: queued again while attempts remain, then failed.
+        recorded(&store, "failing", "2026/12/02/failing.wav", "ja", 1000).await;
+        let mut attempts = Vec::new();
+        while let Some(job) = store
+            .claim_transcription("w", "2026-12-02T02:00:00Z", lease, 3)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+        {
+            attempts.push((job.call_id.clone(), job.channel.clone(), job.attempts));
+            store
+                .fail_transcription(&job, "w", "the file is unreadable", 3, "2026-12-02T02:00:00Z")
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        assert_eq!(attempts.len(), 6, "two channels, three attempts each: {attempts:?}");
+        let jobs = store
+            .transcription_jobs_of("failing")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            jobs.iter()
+                .all(|(_, state, tries, error)| state == "failed" && *tries == 3 && error.contains("unreadable")),
+            "{jobs:?}"
+        );
+        // A lapsed lease (its worker died) makes a running job claimable again.
+        recorded(&store, "lapsed", "2026/12/02/lapsed.wav", "ja", 1000).await;
+        let first = store
+            .claim_transcription("dead", "2026-12-02T02:00:00Z", "2026-12-02T02:00:05Z", 3)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|| panic!("a job"));
+        let taken_over = store
+            .claim_transcription("alive", "2026-12-02T02:00:10Z", lease, 3)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|| panic!("the lapsed job"));
+        assert_eq!(
+            (taken_over.id, taken_over.attempts),
+            (first.id, 2),
+            "oldest first, tried again"
+        );
+        let done = store
+            .finish_transcription(&first, "dead", &[], "2026-12-02T02:01:00Z")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(!done, "the dead worker's late result is refused");
+        store.close().await;
+    }
+}

@@ -119,8 +119,13 @@ pub enum Output {
         call: CallId,
         why: Withdrawn,
     },
-    /// The agent answered: bridge the call to the agent's audio.
-    Connect { agent: String, call: CallId },
+    /// The agent answered: bridge the call to the agent's audio. `lang` is the language of the
+    /// queue it was answered from (after a transfer to a language, that one).
+    Connect {
+        agent: String,
+        call: CallId,
+        lang: Option<Lang>,
+    },
     /// The agent hung up: end the caller's leg.
     HangUpCall { call: CallId },
     /// The call no longer has an agent (its agent vanished, or transferred it): it waits again,
@@ -348,8 +353,9 @@ impl Desk {
                     return refuse(out, &agent, "the audio connection is not up");
                 }
                 if self.agent_event(&agent, AgentEvent::Answer, now, out) {
+                    let lang = self.queue.iter().find(|w| w.call == call).map(|w| w.info.lang);
                     self.queue.retain(|w| w.call != call);
-                    out.push(Output::Connect { agent, call });
+                    out.push(Output::Connect { agent, call, lang });
                 }
             }
             Input::AgentAudio { agent, up } => {

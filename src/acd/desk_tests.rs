@@ -109,7 +109,8 @@ fn a_call_goes_to_the_longest_idle_agent_who_speaks_the_language_and_is_bridged_
     );
     assert!(out.contains(&Output::Connect {
         agent: "vi-early".into(),
-        call: "c1".into()
+        call: "c1".into(),
+        lang: Some(Lang::Vi),
     }));
     assert!(
         f.desk.view(f.at(12)).waiting.is_empty(),
@@ -350,7 +351,13 @@ fn blind_transfers_to_a_ready_agent_or_to_another_language() {
     }));
     assert!(matches!(f.state("ja"), AgentState::WrapUp { .. }));
     assert!(matches!(f.state("vi"), AgentState::Offered { ref call, .. } if call == "c1"));
-    f.input(21, Input::AgentAnswer { agent: "vi".into() });
+    let out = f.input(21, Input::AgentAnswer { agent: "vi".into() });
+    // Answered from the Vietnamese queue: the call learns it (its recording is transcribed so).
+    assert!(
+        out.iter()
+            .any(|o| matches!(o, Output::Connect { call, lang: Some(Lang::Vi), .. } if call == "c1")),
+        "{out:?}"
+    );
     // To a named agent who is not ready: refused, the call stays.
     let out = f.input(
         30,

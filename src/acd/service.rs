@@ -15,6 +15,7 @@ use super::agent::{AgentState, AgentStateName, CallId, NotReadyReason};
 use super::desk::{CallInfo, Desk, DeskSettings, DeskView, Input, Output, Withdrawn};
 use super::route::Skill;
 use crate::journal::AgentEvent;
+use crate::lang::Lang;
 use crate::store::journal::Journal;
 
 /// What the ACD tells a waiting call.
@@ -26,9 +27,11 @@ pub enum CallNotice {
     },
     /// The ring ended without an answer; the call waits on.
     OfferWithdrawn,
-    /// The agent answered: bridge to the agent's audio leg.
+    /// The agent answered: bridge to the agent's audio leg. `lang`: the language of the queue
+    /// it was answered from (the call's recording is transcribed in it).
     Connected {
         agent: String,
+        lang: Option<Lang>,
     },
     /// The agent is gone (vanished or transferred the call): back to waiting.
     Unbridged,
@@ -374,9 +377,13 @@ impl Task {
                     }
                     self.notify_agent(&agent, AgentNotice::Withdrawn { call, why });
                 }
-                Output::Connect { agent, call } => {
+                Output::Connect { agent, call, lang } => {
                     info!(%agent, %call, "answered");
-                    self.notify_call(&call, CallNotice::Connected { agent: agent.clone() }, &mut pending);
+                    let connected = CallNotice::Connected {
+                        agent: agent.clone(),
+                        lang,
+                    };
+                    self.notify_call(&call, connected, &mut pending);
                     self.notify_agent(&agent, AgentNotice::Connected { call });
                 }
                 Output::HangUpCall { call } => self.notify_call(&call, CallNotice::HangUp, &mut pending),

@@ -264,7 +264,8 @@ struct Conversation<'a> {
     path: Vec<String>,
     /// Notices from the ACD, from the moment the call joins the queue.
     acd: Option<mpsc::Receiver<CallNotice>>,
-    /// The language of the queue the caller waits in (for the recording's transcription).
+    /// The language of the queue the caller waits in, or was answered from after a transfer
+    /// (the recording is transcribed in it).
     lang: Option<Lang>,
     link: AgentLink,
 }
@@ -410,7 +411,10 @@ impl Conversation<'_> {
                 position,
                 expected_wait,
             }),
-            CallNotice::Connected { agent } => {
+            CallNotice::Connected { agent, lang } => {
+                if lang.is_some() {
+                    self.lang = lang;
+                }
                 let Some(agent_leg) = self.services.agent_legs.get(&agent) else {
                     // The agent's audio went between the answer and now: the ACD sends the call
                     // back to the head of the queue.
