@@ -200,6 +200,11 @@ impl SipEdge {
             refused: RecentlyRefused::default(),
         };
         tokio::spawn(edge.run(incoming, token.clone()));
+        // The stack binds TCP inside its serve task: "listening" is said (and a peer may
+        // connect) once the port really listens, not when the task has merely started.
+        if !tcp_listening(tcp_addr, std::time::Duration::from_secs(5)).await {
+            warn!(%tcp_addr, "the SIP TCP port is not listening yet");
+        }
         info!(%udp_addr, %tcp_addr, "listening for SIP");
         Ok(SipEdge {
             udp_addr,
@@ -555,6 +560,37 @@ async fn bind_udp_and_tcp_port(listen: SocketAddr) -> Result<(tokio::net::UdpSoc
         }
     }
     Err(last_error.unwrap_or_else(|| bind_error(listen, std::io::Error::from(std::io::ErrorKind::AddrInUse))))
+}
+
+/// Waits until a socket listens on `addr`'s TCP port, as the kernel's socket table says
+/// (connecting to find out would look like a peer to the stack, and binding would take the
+/// port from it). Where there is no such table, it does not wait. (An edge: it reads the clock.)
+#[allow(clippy::disallowed_methods)]
+async fn tcp_listening(addr: SocketAddr, limit: std::time::Duration) -> bool {
+    let port = format!(":{:04X} ", addr.port());
+    let table = if addr.is_ipv4() {
+        "/proc/net/tcp"
+    } else {
+        "/proc/net/tcp6"
+    };
+    let listening = || -> Option<bool> {
+        let text = std::fs::read_to_string(table).ok()?;
+        // Columns: sl, local_address, rem_address, st (0A = LISTEN), ...
+        Some(text.lines().skip(1).any(|line| {
+            let mut columns = line.split_whitespace().skip(1);
+            let local = columns.next().unwrap_or_default();
+            let state = columns.nth(1).unwrap_or_default();
+            state == "0A" && format!("{local} ").ends_with(&port)
+        }))
+    };
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        match listening() {
+            None | Some(true) => return true,
+            Some(false) if tokio::time::Instant::now() >= deadline => return false,
+            Some(false) => tokio::time::sleep(std::time::Duration::from_millis(5)).await,
+        }
+    }
 }
 
 /// The option tags we support in Require (RFC 3261 §8.2.2.3).
