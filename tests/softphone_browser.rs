@@ -490,6 +490,13 @@ fn an_agent_in_chromium_takes_a_call_from_the_trunk_with_audio_both_ways_and_fil
         assert_eq!(shown["rate"], "100.0 %", "{shown}");
         assert_eq!(shown["target"], "85 %", "{shown}");
         assert!(shown["agents"].to_string().contains("watanabe"), "{shown}");
+        // In Japanese, and the supervisor watching is not listed as an agent.
+        assert!(shown["agents"].to_string().contains("受付可"), "{shown}");
+        assert!(!shown["agents"].to_string().contains("suzuki"), "{shown}");
+        assert!(
+            shown["updated"].as_str().is_some_and(|t| t.len() == 8 && t.as_bytes()[2] == b':'),
+            "{shown}"
+        );
 
         // The conversation was recorded: caller left (440 Hz), agent right (1 kHz), on one
         // clock, hold silent on both sides and mute on the agent's, each marked.

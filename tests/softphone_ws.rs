@@ -493,3 +493,58 @@ async fn logging_out_closes_every_open_page_of_the_session_at_once() {
         assert!(closed.is_ok(), "the {name} page's socket stayed open after logging out");
     }
 }
+
+/// The live floor lists agents with their state in Japanese and the time in Tokyo; a supervisor
+/// who opened the softphone is listed apart, not among the agents staffing the queue.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_floor_tells_agents_from_supervisors_in_japanese_and_tokyo_time() {
+    use futures_util::StreamExt;
+    let center = Center::start(Options::default()).await;
+    add_user(&center, "yamada", "agent", &[("ja", 3)]).await;
+    add_user(&center, "sv", "supervisor", &[("ja", 3)]).await;
+    let _agent = softphone(&center, "yamada").await;
+    let _supervisor_phone = softphone(&center, "sv").await;
+    let cookie = log_in(&center, "sv").await;
+    let mut floor = open_ws(&center, "/api/floor/ws", &cookie, None)
+        .await
+        .unwrap_or_else(|status| panic!("floor refused: {status}"));
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let shown = loop {
+        let message = tokio::time::timeout_at(deadline, floor.next())
+            .await
+            .unwrap_or_else(|_| panic!("no floor with both logged in"));
+        let Some(Ok(tokio_tungstenite::tungstenite::Message::Text(text))) = message else {
+            panic!("the floor's socket ended");
+        };
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
+        if value["agents"].as_array().map(Vec::len).unwrap_or(0)
+            + value["supervisors"].as_array().map(Vec::len).unwrap_or(0)
+            == 2
+        {
+            break value;
+        }
+    };
+    let names = |key: &str| -> Vec<String> {
+        shown[key]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .map(|a| a["name"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    assert_eq!(names("agents"), ["yamada"], "{shown}");
+    assert_eq!(names("supervisors"), ["sv"], "{shown}");
+    assert_eq!(shown["agents"][0]["label"], "離席（ログイン直後）", "{shown}");
+    // The time shown is Tokyo's (the test may straddle a minute: within one).
+    let updated = shown["updated"].as_str().unwrap_or_default();
+    let minutes = |hh_mm: &str| -> i64 {
+        let (h, m) = hh_mm.split_once(':').unwrap_or(("99", "99"));
+        h.parse::<i64>().unwrap_or(99) * 60 + m.parse::<i64>().unwrap_or(99)
+    };
+    let tokyo =
+        jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::get("Asia/Tokyo").unwrap_or_else(|e| panic!("{e}")));
+    let expected = i64::from(tokyo.hour()) * 60 + i64::from(tokyo.minute());
+    let apart = (minutes(&updated[..5.min(updated.len())]) - expected).rem_euclid(24 * 60);
+    assert!(apart <= 1 || apart >= 24 * 60 - 1, "updated {updated} vs Tokyo {tokyo}");
+}

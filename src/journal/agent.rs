@@ -50,6 +50,42 @@ impl From<ChosenReason> for NotReadyReason {
     }
 }
 
+impl AgentStateName {
+    /// The state as supervisors read it (the floor, reports).
+    pub fn japanese(self) -> &'static str {
+        match self {
+            AgentStateName::LoggedOut => "ログアウト",
+            AgentStateName::Ready => "受付可",
+            AgentStateName::Offered => "呼出中",
+            AgentStateName::OnCall => "通話中",
+            AgentStateName::WrapUp => "後処理",
+            AgentStateName::NotReady => "離席",
+        }
+    }
+}
+
+impl NotReadyReason {
+    /// The reason as supervisors read it.
+    pub fn japanese(self) -> &'static str {
+        match self {
+            NotReadyReason::Break => "休憩",
+            NotReadyReason::Training => "研修",
+            NotReadyReason::Outbound => "折り返し発信",
+            NotReadyReason::Missed => "着信に応答なし",
+            NotReadyReason::Disconnected => "接続切れ",
+            NotReadyReason::LoggedIn => "ログイン直後",
+        }
+    }
+}
+
+/// An agent's state and reason as one label: 「離席（休憩）」, 「通話中」.
+pub fn state_label(state: AgentStateName, reason: Option<NotReadyReason>) -> String {
+    match reason {
+        Some(reason) => format!("{}（{}）", state.japanese(), reason.japanese()),
+        None => state.japanese().to_string(),
+    }
+}
+
 /// One state change of an agent, as the event log keeps it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AgentEvent {
@@ -106,5 +142,16 @@ mod tests {
             refused.contains("unknown reason 'lunch': one of break, training, outbound"),
             "{refused}"
         );
+    }
+
+    #[test]
+    fn states_read_in_japanese_with_their_reason() {
+        assert_eq!(
+            state_label(AgentStateName::NotReady, Some(NotReadyReason::LoggedIn)),
+            "離席（ログイン直後）"
+        );
+        assert_eq!(state_label(AgentStateName::OnCall, None), "通話中");
+        let labels: std::collections::HashSet<&str> = AgentStateName::ALL.iter().map(|s| s.japanese()).collect();
+        assert_eq!(labels.len(), AgentStateName::ALL.len(), "no two states read the same");
     }
 }

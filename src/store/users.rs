@@ -72,6 +72,14 @@ impl Store {
         }))
     }
 
+    /// Every staff member's role, by name (the floor tells agents from supervisors).
+    pub async fn staff_roles(&self) -> Result<std::collections::HashMap<String, String>, StoreError> {
+        let rows: Vec<(String, String)> = sqlx::query_as("SELECT name, role FROM users")
+            .fetch_all(self.pool())
+            .await?;
+        Ok(rows.into_iter().collect())
+    }
+
     pub async fn user_skills(&self, name: &str) -> Result<Vec<(String, u8)>, StoreError> {
         let rows: Vec<(String, i64)> =
             sqlx::query_as("SELECT lang, level FROM agent_skills WHERE user_name = $1 ORDER BY lang")

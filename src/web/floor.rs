@@ -20,6 +20,7 @@ use super::AppState;
 use super::extract::{SameOrigin, StaffSession, Supervisor};
 use crate::acd::desk::DeskView;
 use crate::calendar;
+use crate::journal::agent::state_label;
 use crate::journal::{AgentStateName, NotReadyReason};
 use crate::lang::Lang;
 use crate::report::daily::{TARGET, daily_report};
@@ -46,6 +47,8 @@ struct AgentRow {
     name: String,
     state: AgentStateName,
     reason: Option<NotReadyReason>,
+    /// The state as supervisors read it (「離席（休憩）」).
+    label: String,
     for_seconds: u64,
     connected: bool,
 }
@@ -65,7 +68,12 @@ struct Floor {
     waiting: Vec<Waiting>,
     longest_wait_seconds: u64,
     agents: Vec<AgentRow>,
+    /// Supervisors and admins who opened the softphone: apart from the agents (they are not
+    /// staffing the queue).
+    supervisors: Vec<AgentRow>,
     date: String,
+    /// When this was made, Tokyo time (HH:MM:SS): the page shows it whatever the browser's zone.
+    updated: String,
     offered: u32,
     answered: u32,
     answer_rate: Option<f64>,
@@ -97,6 +105,7 @@ fn rows(view: DeskView, at: Instant) -> (Vec<Waiting>, Vec<AgentRow>) {
             for_seconds: a.state.since().map_or(0, |s| at.saturating_duration_since(s).as_secs()),
             state: a.state.name(),
             reason: a.state.reason(),
+            label: state_label(a.state.name(), a.state.reason()),
             connected: a.connected,
             name: a.name,
         })
@@ -149,7 +158,17 @@ async fn snapshot(state: &AppState) -> Option<Floor> {
     let view = state.acd.view().await?;
     let (at, stamp) = now();
     let date = calendar::tokyo_time(stamp).date().to_string();
-    let (waiting, agents) = rows(view, at);
+    let (waiting, everyone) = rows(view, at);
+    let roles = match state.store.staff_roles().await {
+        Ok(roles) => roles,
+        Err(e) => {
+            warn!(error = %e, "floor: cannot read the staff's roles");
+            Default::default()
+        }
+    };
+    let (supervisors, agents): (Vec<AgentRow>, Vec<AgentRow>) = everyone
+        .into_iter()
+        .partition(|a| roles.get(&a.name).is_some_and(|role| role != "agent"));
     let calls = match state.store.calls_of_day(&date).await {
         Ok(calls) => calls,
         Err(e) => {
@@ -164,6 +183,8 @@ async fn snapshot(state: &AppState) -> Option<Floor> {
         longest_wait_seconds: waiting.iter().map(|w| w.waiting_seconds).max().unwrap_or(0),
         waiting,
         agents,
+        supervisors,
+        updated: calendar::tokyo_time(stamp).strftime("%H:%M:%S").to_string(),
         date,
         offered: report.offered,
         answered: report.answered,

@@ -21,6 +21,8 @@ try {
     rate: await page.textContent("#answer-rate"),
     target: await page.textContent("#target"),
     agents: await page.$$eval("#agents tr", (rows) => rows.map((r) => r.textContent)),
+    supervisors: await page.$$eval("#supervisors tr", (rows) => rows.map((r) => r.textContent)),
+    updated: await page.textContent("#updated"),
     waiting: await page.textContent("#waiting-count"),
   };
   process.stdout.write(JSON.stringify(shown) + "\n");
