@@ -73,13 +73,15 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let running = tsunagu::server::start(config)
         .await
         .context("cannot start the center")?;
+    // The handlers are in place before the center says it answers: a SIGHUP or SIGTERM sent
+    // on that line would otherwise meet the default action and end the process.
+    let mut reload = reload_signal();
+    let shutdown = shutdown_signal();
+    tokio::pin!(shutdown);
     eprintln!(
         "tsunagu: answering SIP on {} (udp, tcp), HTTP on {}",
         running.sip.udp_addr, running.http_addr
     );
-    let mut reload = reload_signal();
-    let shutdown = shutdown_signal();
-    tokio::pin!(shutdown);
     loop {
         tokio::select! {
             _ = &mut shutdown => break,
@@ -108,24 +110,29 @@ fn reload_signal() -> tokio::sync::mpsc::Receiver<()> {
     rx
 }
 
-/// Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Ctrl-C or SIGTERM. SIGTERM's handler is registered here, at once (an async fn would only
+/// register it when first polled).
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+    let terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    async move {
+        let ctrl_c = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        #[cfg(unix)]
+        let terminate = async {
+            match terminate {
+                Some(mut signal) => {
+                    signal.recv().await;
+                }
+                None => std::future::pending::<()>().await,
             }
-            Err(_) => std::future::pending::<()>().await,
+        };
+        #[cfg(not(unix))]
+        let terminate = std::future::pending::<()>();
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = terminate => {},
         }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = terminate => {},
     }
 }

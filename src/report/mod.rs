@@ -3,3 +3,4 @@
 //! - [`daily`]: the daily answer rate against the 85 % target (CC-SLA).
 
 pub mod daily;
+pub mod erlang;
