@@ -392,6 +392,19 @@ pub fn free_udp_port() -> u16 {
         .unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// A loopback port free for both UDP and TCP at the moment (sipp binds its SIP port for the
+/// transport it speaks: a port free for UDP may be some connection's end over TCP).
+pub fn free_sip_port() -> u16 {
+    for _ in 0..50 {
+        let udp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
+        let port = udp.local_addr().map(|a| a.port()).unwrap_or_else(|e| panic!("{e}"));
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no loopback port free for both UDP and TCP");
+}
+
 /// Runs one sipp call with a scenario of tests/sipp. Returns sipp's exit status and output.
 pub async fn sipp(center: &Center, scenario: &str, phone_port: u16, pause_ms: u64) -> (Option<i32>, String) {
     sipp_at(center.sip(), center.dir.path(), scenario, phone_port, pause_ms, &[]).await
@@ -438,7 +451,7 @@ pub async fn sipp_at(
             "-i",
             "127.0.0.1",
             "-p",
-            &free_udp_port().to_string(),
+            &free_sip_port().to_string(),
             "-mp",
             &free_udp_port().to_string(),
         ])
