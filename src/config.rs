@@ -21,7 +21,27 @@ pub struct Config {
     pub mail: MailConfig,
     pub recording: RecordingConfig,
     pub transcription: TranscriptionConfig,
+    pub reports: ReportsConfig,
     pub paths: PathsConfig,
+}
+
+/// The reports the city receives (`reports`), CC-REPORT.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReportsConfig {
+    /// The calendar whose open days count the monthly report's due date (the city's offices).
+    pub due_calendar: String,
+    /// The Chromium that prints the PDF reports (a name looked up in PATH, or a path).
+    pub chromium: PathBuf,
+}
+
+impl Default for ReportsConfig {
+    fn default() -> ReportsConfig {
+        ReportsConfig {
+            due_calendar: "kawasaki-ward-office".into(),
+            chromium: PathBuf::from("chromium"),
+        }
+    }
 }
 
 /// Call recordings (`recording`), CC-COMPLAINT.
@@ -259,10 +279,22 @@ pub struct CenterConfig {
     /// A prompt missing in the caller's language is played in this one (and reported).
     pub prompt_fallback_language: String,
     pub short_abandon_seconds: u32,
+    /// The service level counts calls answered within this many seconds of their wait.
+    pub service_level_seconds: u32,
     pub toll_free_numbers: Vec<String>,
     pub fallback_numbers: Vec<String>,
     pub shutdown_grace_seconds: u64,
     pub answer_delay_ms: u64,
+}
+
+impl CenterConfig {
+    /// The thresholds every report's figures depend on.
+    pub fn thresholds(&self) -> crate::report::metrics::Thresholds {
+        crate::report::metrics::Thresholds {
+            short_abandon_seconds: self.short_abandon_seconds,
+            service_level_seconds: self.service_level_seconds,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -325,6 +357,7 @@ impl Default for CenterConfig {
             default_language: "ja".into(),
             prompt_fallback_language: "en".into(),
             short_abandon_seconds: 5,
+            service_level_seconds: 20,
             toll_free_numbers: vec!["0120380366".into(), "+81120380366".into()],
             fallback_numbers: vec!["05033105907".into(), "+815033105907".into()],
             shutdown_grace_seconds: 30,

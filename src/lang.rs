@@ -46,6 +46,20 @@ impl Lang {
         Lang::ALL.into_iter().find(|l| l.code() == code)
     }
 
+    /// The language's name in Japanese, for staff screens and reports.
+    pub fn japanese_name(self) -> &'static str {
+        match self {
+            Lang::Ja => "日本語",
+            Lang::En => "英語",
+            Lang::Zh => "中国語",
+            Lang::Ko => "韓国語",
+            Lang::Tl => "タガログ語",
+            Lang::Es => "スペイン語",
+            Lang::Pt => "ポルトガル語",
+            Lang::Vi => "ベトナム語",
+        }
+    }
+
     /// The language's name in English, for staff screens and logs.
     pub fn english_name(self) -> &'static str {
         match self {

@@ -196,6 +196,9 @@ struct Agent {
 pub struct DeskView {
     pub waiting: Vec<WaitingView>,
     pub agents: Vec<AgentView>,
+    /// The average handling time (talk + wrap-up) of the recent calls, as the queue's
+    /// expected wait uses it.
+    pub average_handle_time: Duration,
 }
 
 /// A call waiting for an agent (ringing ones included).
@@ -262,6 +265,7 @@ impl Desk {
                     connected: a.gone_since.is_none(),
                 })
                 .collect(),
+            average_handle_time: self.average_handle_time(),
         }
     }
 

@@ -37,6 +37,14 @@ pub fn tokyo() -> TimeZone {
     TimeZone::get("Asia/Tokyo").unwrap_or_else(|_| TimeZone::fixed(Offset::constant(9)))
 }
 
+/// The instants a Tokyo date starts and ends at (the end is the next date's start).
+pub fn tokyo_day(date: jiff::civil::Date) -> (Timestamp, Timestamp) {
+    let start_of = |d: jiff::civil::Date| d.to_zoned(tokyo()).ok().map(|z| z.timestamp());
+    let start = start_of(date).unwrap_or(Timestamp::UNIX_EPOCH);
+    let end = date.tomorrow().ok().and_then(start_of).unwrap_or(start);
+    (start, end)
+}
+
 /// The Tokyo local date-time of an instant.
 pub fn tokyo_time(instant: Timestamp) -> DateTime {
     instant.to_zoned(tokyo()).datetime()

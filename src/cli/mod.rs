@@ -27,18 +27,25 @@ pub struct Args {
 }
 
 /// The answer rate, as `report daily` computes it (CC-SLA).
-const REPORT_HELP: &str = "Print the day's calls and the answer rate against the 85 % target.
+const REPORT_HELP: &str = "Print a day's figures: the answer rate against the 85 % target, service
+level, speed of answer and handling time, by 30-minute interval, language, line and agent.
 
-Definitions (Tokyo dates; each call counts once):
+Definitions (Tokyo dates; each call counts once, in the day and interval it arrived in):
   received      every call from a trunk peer (it has a record), those turned away with 503 too
-  out of hours  arrived while the center's calendar (center.sla_calendar) says closed
+  out of hours  arrived while the center's calendar (center.sla_calendar) said closed; fixed
+                when the call arrives: a later calendar correction does not move past calls
   rejected      refused before the IVR answered (no common codec, no media port)
   offered       arrived in hours and not rejected, INCLUDING callers turned away with the
-                all-lines-busy message, by the queue giving up, or at the door with 503
+                all-lines-busy message, by the queue giving up, at the door with 503, or sent
+                to another number by the flow's transfer node (\"transferred away\")
   answered      offered calls an agent answered
   abandoned     offered calls whose caller hung up, in the IVR or in the queue; those who
                 hung up within center.short_abandon_seconds of the answer are shown apart
-  answer rate   answered / offered; the target is met at 85 % or more";
+  answer rate   answered / offered; the target is met at 85 % or more
+  service level answered within center.service_level_seconds of entering the queue / offered
+  ASA           average wait of answered calls, from entering the queue to the agent's answer
+  AHT           (talk, hold included, + wrap-up) / calls handled, from the agents' event log
+  occupancy     (talk + wrap-up) / (talk + wrap-up + ready + ringing)";
 
 #[derive(Debug, Subcommand)]
 enum Command {
@@ -114,13 +121,48 @@ enum UserCommand {
 
 #[derive(Debug, Subcommand)]
 enum ReportCommand {
-    #[command(about = "Print the day's calls and the answer rate against the 85 % target", long_about = REPORT_HELP)]
+    #[command(about = "Print a day's figures and the answer rate against the 85 % target", long_about = REPORT_HELP)]
     Daily {
         /// The day (Tokyo date), YYYY-MM-DD.
         #[arg(long)]
         date: jiff::civil::Date,
         #[arg(long, value_enum, default_value = "text")]
         format: report::Format,
+        /// Write here instead of standard output.
+        #[arg(long)]
+        output: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        args: serve::ServeArgs,
+    },
+    /// The monthly report the city receives (月次報告): figures by day and category, the
+    /// service-level verification, days and half hours under 85 %, the improvement plan,
+    /// escalations, complaints, security incidents and bookings per office.
+    Monthly {
+        /// The month, YYYY-MM.
+        #[arg(long)]
+        month: String,
+        #[arg(long, value_enum, default_value = "html")]
+        format: report::MonthlyFormat,
+        /// A text file with the improvement plan (printed in its section).
+        #[arg(long)]
+        plan: Option<std::path::PathBuf>,
+        /// Write here instead of standard output.
+        #[arg(long)]
+        output: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        args: serve::ServeArgs,
+    },
+    /// Record a security incident (the monthly report counts them; 0 is the indicator).
+    Incident {
+        /// The day it occurred, YYYY-MM-DD.
+        #[arg(long)]
+        date: jiff::civil::Date,
+        /// What happened, for the city (no personal information).
+        #[arg(long)]
+        summary: String,
+        /// Who records it.
+        #[arg(long, default_value = "")]
+        by: String,
         #[command(flatten)]
         args: serve::ServeArgs,
     },
@@ -172,7 +214,32 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             command: PromptsCommand::Texts { lang },
         } => prompts::texts(&lang),
         Command::Report {
-            command: ReportCommand::Daily { date, format, args },
-        } => report::daily(args, date, format).await,
+            command:
+                ReportCommand::Daily {
+                    date,
+                    format,
+                    output,
+                    args,
+                },
+        } => report::daily(args, date, format, output).await,
+        Command::Report {
+            command:
+                ReportCommand::Monthly {
+                    month,
+                    format,
+                    plan,
+                    output,
+                    args,
+                },
+        } => report::monthly(args, month, format, plan, output).await,
+        Command::Report {
+            command:
+                ReportCommand::Incident {
+                    date,
+                    summary,
+                    by,
+                    args,
+                },
+        } => report::add_incident(args, date, summary, by).await,
     }
 }

@@ -1,25 +1,15 @@
 //! The daily report and the answer rate (CC-SLA: answered ≥ 85 % of incoming calls, daily).
 //!
-//! Definitions (each call counts in exactly one of out-of-hours, rejected, or offered):
-//! - **received**: every call that reached us from a trunk peer (it has a record), those turned
-//!   away at the door with 503 included. Call-backs agents place (line `outbound`) are counted
-//!   apart and in no other column.
-//! - **rejected**: refused before the IVR answered (no common codec, no media port).
-//! - **out of hours**: arrived while the center was closed (by its calendar at arrival).
-//! - **offered**: arrived in hours and not rejected, **including** callers turned away with the
-//!   all-lines-busy message (or the queue giving up) and those turned away at the door with 503
-//!   (**shed**: the records could not keep up, or the service was stopping): turning callers
-//!   away must not raise the rate.
-//! - **answered**: offered calls an agent answered.
-//! - **abandoned**: offered calls whose caller hung up (while it rang, in the IVR or in the
-//!   queue: ringing counts with the IVR); those who
-//!   hung up within the short-abandon threshold of the IVR's answer are also shown apart
-//!   (they still count as offered).
-//! - **answer rate** = answered ÷ offered; the target is met when it is at least 85 %.
+//! The figures are counted by [`super::outcome`], the one definition of what became of a call
+//! (received, out of hours, rejected, offered, answered, busy, shed, transferred away,
+//! abandoned, short abandons) that the floor, the dashboard and the monthly report share.
+//! **answer rate** = answered ÷ offered; the target is met when it is at least 85 %.
 
 use serde::Serialize;
 
-use crate::journal::{AbandonPlace, CallRecord, Line, Step};
+use super::outcome::outcome;
+use super::tally::Tally;
+use crate::journal::{CallRecord, Line};
 
 /// The contract's target.
 pub const TARGET: f64 = 0.85;
@@ -39,7 +29,9 @@ pub struct DailyReport {
     pub abandoned_in_queue: u32,
     pub short_abandons: u32,
     pub short_abandon_seconds: u32,
-    /// Offered calls that ended otherwise (transferred, menu given up, media lost).
+    /// Sent to another number by a flow's transfer node (offered, not answered).
+    pub transferred_away: u32,
+    /// Offered calls that ended otherwise (menu given up, media lost).
     pub other: u32,
     /// answered ÷ offered; `None` when nothing was offered.
     pub answer_rate: Option<f64>,
@@ -66,51 +58,33 @@ pub fn daily_report(date: &str, calls: &[CallRecord], short_abandon_seconds: u32
         abandoned_in_queue: 0,
         short_abandons: 0,
         short_abandon_seconds,
+        transferred_away: 0,
         other: 0,
         answer_rate: None,
         target: TARGET,
         meets_target: None,
         by_line: Default::default(),
     };
+    let mut tally = Tally::default();
     for call in calls {
-        if call.line == Line::Outbound {
-            report.call_backs += 1;
-            continue;
-        }
-        report.received += 1;
-        *report.by_line.entry(call.line.as_str().to_string()).or_default() += 1;
-        if !call.in_hours {
-            report.out_of_hours += 1;
-            continue;
-        }
-        if call.has(|s| matches!(s, Step::Rejected { .. })) {
-            report.rejected += 1;
-            continue;
-        }
-        report.offered += 1;
-        if call.has(|s| matches!(s, Step::AgentAnswered { .. })) {
-            report.answered += 1;
-        } else if call.has(|s| matches!(s, Step::Shed { .. })) {
-            report.shed += 1;
-        } else if call.has(|s| matches!(s, Step::Busy | Step::QueueTimeout)) {
-            report.busy += 1;
-        } else if let Some(abandon) = call.first(|s| matches!(s, Step::Abandoned { .. })) {
-            match abandon.step {
-                Step::Abandoned {
-                    place: AbandonPlace::Queue,
-                } => report.abandoned_in_queue += 1,
-                _ => report.abandoned_in_ivr += 1,
-            }
-            let answered_at = call
-                .first(|s| matches!(s, Step::IvrAnswered { .. }))
-                .map_or(0, |s| s.offset_ms);
-            if abandon.offset_ms - answered_at < i64::from(short_abandon_seconds) * 1000 {
-                report.short_abandons += 1;
-            }
-        } else {
-            report.other += 1;
+        tally.count(outcome(call, short_abandon_seconds), None, 0);
+        if call.line != Line::Outbound {
+            *report.by_line.entry(call.line.as_str().to_string()).or_default() += 1;
         }
     }
+    report.received = tally.received;
+    report.rejected = tally.rejected;
+    report.out_of_hours = tally.out_of_hours;
+    report.offered = tally.offered;
+    report.answered = tally.answered;
+    report.call_backs = tally.call_backs;
+    report.busy = tally.busy;
+    report.shed = tally.shed;
+    report.transferred_away = tally.transferred_away;
+    report.abandoned_in_ivr = tally.abandoned_in_ivr;
+    report.abandoned_in_queue = tally.abandoned_in_queue;
+    report.short_abandons = tally.short_abandons;
+    report.other = tally.other;
     if report.offered > 0 {
         let rate = f64::from(report.answered) / f64::from(report.offered);
         report.answer_rate = Some(rate);
@@ -146,6 +120,7 @@ impl DailyReport {
              abandoned in the IVR    {}\n\
              abandoned in the queue  {}\n\
              of which short (< {} s)  {}\n\
+             sent away (transfer)    {}\n\
              other endings           {}\n\
              answer rate             {rate}\n\
              call-backs placed       {}\n",
@@ -166,16 +141,123 @@ impl DailyReport {
             self.abandoned_in_queue,
             self.short_abandon_seconds,
             self.short_abandons,
+            self.transferred_away,
             self.other,
             self.call_backs,
         )
     }
 }
 
+/// A day's full figures as people read them: 日次 summary, then intervals with calls,
+/// languages, lines and agents (Japanese first, English beside).
+pub fn day_text(f: &super::metrics::DayFigures) -> String {
+    use std::fmt::Write;
+    let pct = |r: Option<f64>| r.map_or_else(|| "—".to_string(), |r| format!("{:.1} %", r * 100.0));
+    let secs = |s: Option<f64>| s.map_or_else(|| "—".to_string(), |s| format!("{s:.0} 秒"));
+    let d = &f.day;
+    let verdict = match d.answer_rate {
+        Some(rate) if rate >= f.target => "達成 met",
+        Some(_) => "未達 NOT met",
+        None => "入電なし no calls offered",
+    };
+    let mut out = String::new();
+    let _ = writeln!(out, "日次報告 Daily report {}", f.date);
+    let _ = writeln!(
+        out,
+        "応答率 answer rate        {} ({} / {}) — 目標 target {:.0} %: {verdict}",
+        pct(d.answer_rate),
+        d.answered,
+        d.offered,
+        f.target * 100.0
+    );
+    let rows = [
+        ("受信 received", d.received.to_string()),
+        ("時間外 out of hours", d.out_of_hours.to_string()),
+        ("受付拒否 rejected", d.rejected.to_string()),
+        ("入電 offered", d.offered.to_string()),
+        ("応答 answered", d.answered.to_string()),
+        ("話中 busy", d.busy.to_string()),
+        ("503 shed", d.shed.to_string()),
+        ("転送 transferred away", d.transferred_away.to_string()),
+        ("放棄(IVR) abandoned in IVR", d.abandoned_in_ivr.to_string()),
+        ("放棄(待ち) abandoned in queue", d.abandoned_in_queue.to_string()),
+        (
+            "短時間放棄 short abandons",
+            format!("{} (< {} 秒)", d.short_abandons, f.short_abandon_seconds),
+        ),
+        ("その他 other", d.other.to_string()),
+        (
+            "サービスレベル service level",
+            format!(
+                "{} ({} 秒以内 within {} s)",
+                pct(d.service_level),
+                f.service_level_seconds,
+                f.service_level_seconds
+            ),
+        ),
+        ("平均応答時間 ASA", secs(d.average_speed_of_answer_seconds)),
+        ("平均処理時間 AHT", secs(d.average_handling_seconds)),
+        ("稼働率 occupancy", pct(f.occupancy)),
+        ("折り返し発信 call-backs", d.call_backs.to_string()),
+    ];
+    for (label, value) in rows {
+        let _ = writeln!(out, "  {label:<28} {value}");
+    }
+    let busy: Vec<_> = f.intervals.iter().filter(|i| i.figures.received > 0).collect();
+    if !busy.is_empty() {
+        let _ = writeln!(out, "時間帯 intervals (到着時刻 by arrival)");
+        for i in busy {
+            let _ = writeln!(
+                out,
+                "  {}  入電 {:>4}  応答 {:>4}  放棄 {:>3}  話中 {:>3}  応答率 {}",
+                i.start,
+                i.figures.offered,
+                i.figures.answered,
+                i.figures.abandoned,
+                i.figures.busy + i.figures.shed,
+                pct(i.figures.answer_rate)
+            );
+        }
+    }
+    for (title, kind, table) in [
+        ("言語 languages", "language", &f.languages),
+        ("回線 lines", "line", &f.lines),
+    ] {
+        if table.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "{title}");
+        for (key, t) in table {
+            let _ = writeln!(
+                out,
+                "  {:<20} 受信 {:>4}  入電 {:>4}  応答 {:>4}  応答率 {}",
+                super::table::item_name(kind, key),
+                t.received,
+                t.offered,
+                t.answered,
+                pct(t.answer_rate)
+            );
+        }
+    }
+    if !f.agents.is_empty() {
+        let _ = writeln!(out, "オペレーター agents");
+        for (name, a) in &f.agents {
+            let _ = writeln!(
+                out,
+                "  {name:<12} 応答 {:>4}  平均処理時間 {}  稼働率 {}",
+                a.figures.answered,
+                secs(a.figures.average_handling_seconds),
+                pct(a.occupancy)
+            );
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::journal::{Codec, ShedReason, TimedStep};
+    use crate::journal::{AbandonPlace, Codec, ShedReason, Step, TimedStep};
 
     fn call(in_hours: bool, steps: &[(Step, i64)]) -> CallRecord {
         CallRecord {

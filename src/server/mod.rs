@@ -32,10 +32,11 @@ use crate::notify::jobs::{JobSettings, Jobs};
 use crate::notify::postman::{self, SmtpSettings};
 use crate::outbound::dialplan::DialPlan;
 use crate::recording::{Recorder, RecorderSettings};
+use crate::report::live::{LiveDay, LiveTally};
 use crate::sip::dialer::{Dialer, DialerSettings};
 use crate::sip::{Admission, PeerAllowList, SipEdge, SipSettings, SipStats};
 use crate::store::Store;
-use crate::store::journal::{Journal, JournalLimits};
+use crate::store::journal::{Journal, JournalLimits, Written};
 use crate::transcript::pool::{Pool, PoolSettings};
 use crate::web::booking::BookingSettings;
 use crate::web::{self, AppState, HttpSettings, RecordingsAccess, SoftphoneSettings};
@@ -74,6 +75,8 @@ pub struct Center {
     pub jobs: Jobs,
     recordings_dir: std::path::PathBuf,
     pool: Option<Arc<Pool>>,
+    /// Today's running tally, fed by the journal.
+    live: Arc<LiveTally>,
 }
 
 /// Loads, checks and assembles everything `config` names.
@@ -256,7 +259,19 @@ pub async fn assemble(config: Config) -> Result<Center, ServeError> {
     };
     let agents = &config.agents;
     let secs = Duration::from_secs;
-    let journal = Journal::start(store.clone(), journal_limits);
+    // Today's running tally: the calls written so far, then every row as the journal commits it.
+    let today = crate::calendar::tokyo_time(wall_clock()).date();
+    let mut day = LiveDay::new(today, config.center.thresholds());
+    day.seed(today, store.calls_of_day(&today.to_string()).await?);
+    let live = Arc::new(LiveTally::new(day));
+    let fed = Arc::clone(&live);
+    let tap: crate::store::journal::Tap = Arc::new(move |written| {
+        fed.with(|day| match written {
+            Written::Call(call) => day.call(call),
+            Written::Step(row) => day.step(row),
+        })
+    });
+    let journal = Journal::start_with_tap(store.clone(), journal_limits, Some(tap));
     let acd = Acd::start(
         DeskSettings {
             offer_timeout: secs(agents.offer_timeout_seconds.max(1)),
@@ -312,6 +327,7 @@ pub async fn assemble(config: Config) -> Result<Center, ServeError> {
         jobs,
         recordings_dir,
         pool,
+        live,
     })
 }
 
@@ -342,7 +358,9 @@ impl Center {
                 dialer,
                 busy: Arc::clone(&self.busy),
             },
-            short_abandon_seconds: self.config.center.short_abandon_seconds,
+            thresholds: self.config.center.thresholds(),
+            live: Arc::clone(&self.live),
+            forecasts: Arc::default(),
             http: self.http.clone(),
             booking: Arc::clone(&self.booking),
             citizen_limits: Arc::default(),

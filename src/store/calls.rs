@@ -54,7 +54,40 @@ fn timed((_, at, offset_ms, kind, detail): StepColumns) -> TimedStep {
     }
 }
 
+/// What a day's metrics are made of: its calls, and the agents' events from a day before it
+/// (the state each agent was in at midnight) to a few hours after (the handling of calls that
+/// arrived before midnight and ended after).
+#[derive(Debug, Clone, Default)]
+pub struct DayRows {
+    pub calls: Vec<CallRecord>,
+    pub events: Vec<crate::journal::AgentEvent>,
+}
+
 impl Store {
+    /// The rows of a Tokyo date's metrics.
+    pub async fn day_rows(&self, date: jiff::civil::Date) -> Result<DayRows, StoreError> {
+        let (start, end) = crate::calendar::tokyo_day(date);
+        let hours = |h: i64| jiff::SignedDuration::from_hours(h);
+        let calls = self.calls_of_day(&date.to_string()).await?;
+        let events = self
+            .agent_events_between(&(start - hours(24)).to_string(), &(end + hours(6)).to_string())
+            .await?;
+        Ok(DayRows { calls, events })
+    }
+
+    /// Calls per wrap-up category and Tokyo date, `from..=to`: (date, category, calls).
+    pub async fn categories_by_day(&self, from: &str, to: &str) -> Result<Vec<(String, String, i64)>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT c.service_date, w.category, COUNT(DISTINCT w.call_id) FROM call_wrapups w \
+             JOIN calls c ON c.id = w.call_id WHERE c.service_date >= $1 AND c.service_date <= $2 \
+             GROUP BY c.service_date, w.category ORDER BY c.service_date, w.category",
+        )
+        .bind(from)
+        .bind(to)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
     /// The calls of one Tokyo date with their steps, in arrival order.
     pub async fn calls_of_day(&self, service_date: &str) -> Result<Vec<CallRecord>, StoreError> {
         let calls: Vec<(String, String, i64, String)> = sqlx::query_as(

@@ -74,6 +74,16 @@ pub enum JournalError {
     Full,
 }
 
+/// A row just written, for whoever keeps a running tally of them (the floor's).
+#[derive(Debug, Clone, Copy)]
+pub enum Written<'a> {
+    Call(&'a NewCall),
+    Step(&'a StepRow),
+}
+
+/// Told of every call row and step once it is committed, in the order written.
+pub type Tap = Arc<dyn Fn(Written<'_>) + Send + Sync>;
+
 enum Entry {
     Call(NewCall),
     Step(StepRow),
@@ -108,6 +118,11 @@ const WRAP_UP_WAIT: Duration = Duration::from_secs(10);
 impl Journal {
     /// Starts the writer task on `store`.
     pub fn start(store: Store, limits: JournalLimits) -> Journal {
+        Journal::start_with_tap(store, limits, None)
+    }
+
+    /// Starts the writer task on `store`, telling `tap` of each call row and step it commits.
+    pub fn start_with_tap(store: Store, limits: JournalLimits, tap: Option<Tap>) -> Journal {
         let (tx, rx) = mpsc::unbounded_channel();
         let stats = Arc::new(JournalStats::default());
         let writer = Writer {
@@ -115,6 +130,7 @@ impl Journal {
             limits,
             stats: Arc::clone(&stats),
             failed_log: Throttled::default(),
+            tap,
         };
         tokio::spawn(writer.run(rx));
         Journal {
@@ -219,6 +235,7 @@ struct Writer {
     limits: JournalLimits,
     stats: Arc<JournalStats>,
     failed_log: Throttled,
+    tap: Option<Tap>,
 }
 
 /// Pauses between attempts while the database does not answer.
@@ -255,6 +272,7 @@ impl Writer {
                 Ok(()) => {
                     self.stats.written.fetch_add(rows, Ordering::Relaxed);
                     wrap_up_results = vec![Ok(()); batch.wrap_ups.len()];
+                    entries.iter().for_each(|entry| self.tell(entry));
                 }
                 Err(e) => {
                     // Refused for good: write the rows one by one to keep all but the bad one.
@@ -267,6 +285,7 @@ impl Writer {
                         let result = match self.commit(&single).await {
                             Ok(()) => {
                                 self.stats.written.fetch_add(1, Ordering::Relaxed);
+                                self.tell(entry);
                                 Ok(())
                             }
                             Err(e) => {
@@ -296,6 +315,16 @@ impl Writer {
                 }
                 _ => {}
             }
+        }
+    }
+
+    /// Tells the tap of a committed row.
+    fn tell(&self, entry: &Entry) {
+        let Some(tap) = &self.tap else { return };
+        match entry {
+            Entry::Call(call) => tap(Written::Call(call)),
+            Entry::Step(row) => tap(Written::Step(row)),
+            _ => {}
         }
     }
 

@@ -29,6 +29,7 @@ pub mod offices;
 pub mod outbox;
 pub mod purge;
 pub mod recordings;
+pub mod reports;
 pub mod users;
 
 use std::str::FromStr;

@@ -18,12 +18,13 @@ use tracing::{Instrument, warn};
 
 use super::AppState;
 use super::extract::{SameOrigin, StaffSession, Supervisor};
+use super::today::{Today, today};
 use crate::acd::desk::DeskView;
 use crate::calendar;
 use crate::journal::agent::state_label;
 use crate::journal::{AgentStateName, NotReadyReason};
 use crate::lang::Lang;
-use crate::report::daily::{TARGET, daily_report};
+use crate::report::daily::TARGET;
 
 const REFRESH: Duration = Duration::from_secs(2);
 /// The floor sends; the page only says it is there. Nothing larger is read.
@@ -78,6 +79,8 @@ struct Floor {
     answered: u32,
     answer_rate: Option<f64>,
     target: f64,
+    /// The day's figures, intervals against the forecast, staffing and warnings.
+    today: Today,
     journal: JournalHealth,
 }
 
@@ -158,6 +161,7 @@ async fn snapshot(state: &AppState) -> Option<Floor> {
     let view = state.acd.view().await?;
     let (at, stamp) = now();
     let date = calendar::tokyo_time(stamp).date().to_string();
+    let view_for_today = view.clone();
     let (waiting, everyone) = rows(view, at);
     let roles = match state.store.staff_roles().await {
         Ok(roles) => roles,
@@ -169,14 +173,8 @@ async fn snapshot(state: &AppState) -> Option<Floor> {
     let (supervisors, agents): (Vec<AgentRow>, Vec<AgentRow>) = everyone
         .into_iter()
         .partition(|a| roles.get(&a.name).is_some_and(|role| role != "agent"));
-    let calls = match state.store.calls_of_day(&date).await {
-        Ok(calls) => calls,
-        Err(e) => {
-            warn!(error = %e, "floor: cannot read today's calls");
-            Vec::new()
-        }
-    };
-    let report = daily_report(&date, &calls, state.short_abandon_seconds);
+    let names: Vec<String> = agents.iter().map(|a| a.name.clone()).collect();
+    let today = today(state, &view_for_today, stamp, &names).await;
     let journal = &state.calls.journal;
     let stats = &journal.stats;
     Some(Floor {
@@ -186,10 +184,11 @@ async fn snapshot(state: &AppState) -> Option<Floor> {
         supervisors,
         updated: calendar::tokyo_time(stamp).strftime("%H:%M:%S").to_string(),
         date,
-        offered: report.offered,
-        answered: report.answered,
-        answer_rate: report.answer_rate,
+        offered: today.figures.offered,
+        answered: today.figures.answered,
+        answer_rate: today.figures.answer_rate,
         target: TARGET,
+        today,
         journal: JournalHealth {
             pending_rows: stats.pending.load(Ordering::Relaxed),
             lost_rows: stats.lost.load(Ordering::Relaxed),

@@ -8,6 +8,8 @@
 //! - [`login`]: `/api/login`, `/api/me`, `/api/logout`.
 //! - [`agent`]: the softphone page and its WebSocket session.
 //! - [`floor`]: the supervisors' live floor.
+//! - [`dashboard`]: the supervisors' dashboard, live and history, with CSV.
+//! - [`today`]: today's figures, forecast, staffing and warnings (the floor, the dashboard).
 //! - [`calls`]: one call's record for supervisors.
 //! - [`citizen`]: the citizen booking page and its public API (also alone on its own listener).
 //! - [`audit`]: recording staff reads, and showing them to supervisors.
@@ -19,12 +21,14 @@ pub mod audit;
 pub mod booking;
 pub mod calls;
 pub mod citizen;
+pub mod dashboard;
 pub mod error;
 pub mod extract;
 pub mod floor;
 pub mod login;
 pub mod ops;
 pub mod recordings;
+pub mod today;
 
 use std::sync::Arc;
 
@@ -82,7 +86,12 @@ pub struct AppState {
     pub calls: Arc<CallServices>,
     pub sip: Arc<SipStats>,
     pub softphone: SoftphoneSettings,
-    pub short_abandon_seconds: u32,
+    /// The thresholds of the figures (short abandons, service level).
+    pub thresholds: crate::report::metrics::Thresholds,
+    /// Today's running tally (the floor and the dashboard read it; the journal feeds it).
+    pub live: Arc<crate::report::live::LiveTally>,
+    /// Today's forecast, made once a day.
+    pub forecasts: Arc<today::ForecastCache>,
     pub http: HttpSettings,
     pub booking: Arc<booking::BookingSettings>,
     pub citizen_limits: Arc<citizen::limits::CitizenLimits>,
@@ -98,6 +107,7 @@ pub fn app(state: AppState) -> Router {
         .merge(login::routes())
         .merge(agent::routes())
         .merge(floor::routes())
+        .merge(dashboard::routes())
         .merge(calls::routes())
         .merge(booking::routes())
         .merge(audit::routes())

@@ -2,6 +2,7 @@
 #![allow(dead_code)] // each test file uses its own part of this module
 
 pub mod center;
+pub mod known_day;
 pub mod mail;
 pub mod netns;
 pub mod staff;
