@@ -303,6 +303,8 @@ pub struct PathsConfig {
     pub data_dir: PathBuf,
     pub flows: PathBuf,
     pub prompts: PathBuf,
+    /// The FAQ book as shipped (`faq/`): one file per entry.
+    pub faq: PathBuf,
     pub calendars: Option<PathBuf>,
     /// A folder of office files (`*.toml`) that replace or add to the shipped ones.
     pub offices: Option<PathBuf>,
@@ -467,6 +469,7 @@ impl Default for PathsConfig {
         PathsConfig {
             data_dir: PathBuf::from("data"),
             flows: PathBuf::from("ivr-flows"),
+            faq: PathBuf::from("faq"),
             prompts: PathBuf::from("prompts"),
             calendars: None,
             offices: None,

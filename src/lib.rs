@@ -14,7 +14,10 @@
 //! - [`booking`]: offices, slots from their calendars, booking rules, codes, checklists.
 //! - [`ivr`]: IVR flows as data and the sans-IO runner that walks a caller through them.
 //! - [`acd`]: the desk (agent states, routing by language skill) and the ACD task.
-//! - [`report`]: reports folded over the journal (the daily answer rate).
+//! - [`report`]: figures folded over the journal (one outcome per call, tallies by day, half
+//!   hour, language, line and agent; forecast and Erlang C; the reports as HTML and CSV).
+//! - [`case`]: escalations and complaints as cases, and who may take which step.
+//! - [`faq`]: the FAQ book: entry files, search by bigrams, the approved book.
 //! - [`outbound`]: the dial plan of call-backs.
 //! - [`auth`]: staff accounts: roles, password hashes, sessions, the login throttle.
 //! - [`config`]: the service's configuration file and its defaults.
@@ -27,6 +30,8 @@
 //! - [`recording`]: call recordings (both sides, one clock, written as the call goes).
 //! - [`transcript`]: transcription with whisper (voice activity, masking of My Numbers, the
 //!   worker pool over durable jobs).
+//! - [`reporting`]: a report's rows gathered from the store and calendars.
+//! - [`print`]: printable HTML to PDF with the machine's Chromium.
 //!
 //! Tasks that drive them, and the edges:
 //! - [`notify`]: e-mail notices to bookers (the outbox's postman) and the booking jobs.
@@ -47,8 +52,10 @@ pub mod auth;
 pub mod booking;
 pub mod calendar;
 pub mod call;
+pub mod case;
 pub mod catalogue;
 pub mod config;
+pub mod faq;
 pub mod ivr;
 pub mod journal;
 pub mod lang;

@@ -20,6 +20,8 @@ pub struct Sources<'a> {
     pub thresholds: Thresholds,
     /// Office id → its Japanese name (an office not listed shows its id).
     pub office_names: std::collections::BTreeMap<String, String>,
+    /// FAQ entry id → its question in Japanese.
+    pub faq_questions: std::collections::BTreeMap<String, String>,
 }
 
 /// A day's metrics; a day in progress ends its agents' last states at `now`.
@@ -80,6 +82,12 @@ pub async fn monthly(
     }
     let (escalations, complaints) = sources.store.wrap_up_flags(&from, &to).await?;
     let incidents = sources.store.incidents(&from, &to).await?;
+    let (month_start, _) = calendar::tokyo_day(first);
+    let (_, month_end) = calendar::tokyo_day(last);
+    let cases = sources
+        .store
+        .case_tally(&month_start.to_string(), &month_end.to_string())
+        .await?;
     let next = last.tomorrow().unwrap_or(last).to_string();
     let mut bookings = sources.store.booking_counts(&from, &next).await?;
     for line in &mut bookings {
@@ -90,6 +98,27 @@ pub async fn monthly(
             line.service = service.japanese().to_string();
         }
     }
+    let question = |id: &str| sources.faq_questions.get(id).cloned().unwrap_or_default();
+    let faq_used = sources
+        .store
+        .faq_use(&from, &to)
+        .await?
+        .into_iter()
+        .map(|(id, calls)| {
+            let q = question(&id);
+            (id, q, calls)
+        })
+        .collect();
+    let faq_approved = sources
+        .store
+        .faq_approved_between(&month_start.to_string(), &month_end.to_string())
+        .await?
+        .into_iter()
+        .map(|(id, revision)| {
+            let q = question(&id);
+            (id, revision, q)
+        })
+        .collect();
     let due = sources
         .calendars
         .get(sources.due_calendar)
@@ -101,6 +130,9 @@ pub async fn monthly(
         categories: categories.into_iter().collect(),
         escalations,
         complaints,
+        cases,
+        faq_used,
+        faq_approved,
         incidents,
         bookings,
         due,

@@ -181,6 +181,7 @@ async fn recordings_are_transcribed_searched_played_packaged_held_and_every_read
                     escalation_note: String::new(),
                     complaint: true,
                     notes: "予約について".into(),
+                    faq: Vec::new(),
                 },
             })
             .await

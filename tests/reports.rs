@@ -37,6 +37,7 @@ async fn prepare(dir: &Path) {
                 escalation_note: "市の判断が必要".into(),
                 complaint: true,
                 notes: PRIVATE_NOTE.into(),
+                faq: Vec::new(),
             },
         })
         .await
@@ -117,8 +118,14 @@ async fn prepare(dir: &Path) {
 
 fn tsunagu(dir: &Path, args: &[&str]) -> std::process::Output {
     let data_dir = dir.display().to_string();
+    // The shipped FAQ book names the entries the report lists.
+    let config = dir.join("tsunagu.toml");
+    let faq = common::center::repo().join("faq");
+    std::fs::write(&config, format!("[paths]\nfaq = {:?}\n", faq.display().to_string()))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let config = config.display().to_string();
     let mut all: Vec<&str> = args.to_vec();
-    all.extend(["--data-dir", data_dir.as_str()]);
+    all.extend(["--data-dir", data_dir.as_str(), "--config", config.as_str()]);
     let out = run_tsunagu(dir, &all, &[]);
     assert!(out.status.success(), "{args:?}: {}", stderr(&out));
     out
@@ -270,6 +277,36 @@ async fn the_monthly_report_of_november_reads_in_japanese_as_json_csv_html_and_p
         ),
         (Some(2), Some(1), Some(1))
     );
+    // FAQ entries used on calls (a02 and a09 used the renewal entry, a03 and a09 the store one).
+    let used: Vec<(String, i64)> = json["faq_used"]
+        .as_array()
+        .map(|u| {
+            u.iter()
+                .map(|f| {
+                    (
+                        f["id"].as_str().unwrap_or("").to_string(),
+                        f["count"].as_i64().unwrap_or(0),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(
+        used,
+        [
+            ("certificate-renewal".to_string(), 2),
+            ("convenience-store".to_string(), 2)
+        ],
+        "{}",
+        json["faq_used"]
+    );
+    assert!(
+        json["faq_used"][0]["question"]
+            .as_str()
+            .is_some_and(|q| q.contains("電子証明書")),
+        "{}",
+        json["faq_used"]
+    );
     let everything = json.to_string();
     assert!(
         !everything.contains("山田") && !everything.contains("090-1234"),
@@ -355,6 +392,7 @@ async fn the_monthly_report_of_november_reads_in_japanese_as_json_csv_html_and_p
         "サービスレベルの検証",
         "夕方の時間帯に2名増員し",
         "セキュリティ事故",
+        "質疑応答集（FAQ）",
         "小杉マイナンバーカードセンター",
         "日別実績",
     ] {

@@ -446,6 +446,7 @@ fn an_agent_in_chromium_takes_a_call_from_the_trunk_with_audio_both_ways_and_fil
         assert_eq!(agent, "watanabe");
         assert_eq!(form.category, "renewal/card");
         assert!(form.escalation && form.escalation_note == "wants a home visit");
+        assert_eq!(form.faq, ["certificate-renewal"], "the FAQ entry used on the call");
         let offset = |wanted: fn(&Step) -> bool| detail.steps.iter().find(|s| wanted(&s.step)).map(|s| s.offset_ms);
         let enqueued = offset(|s| matches!(s, Step::Enqueued { .. }));
         let answered = offset(|s| matches!(s, Step::AgentAnswered { .. }));

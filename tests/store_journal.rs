@@ -51,6 +51,7 @@ fn wrap(call: &str, agent: &str, saved_at: &str, category: &str, escalation_note
             escalation_note: escalation_note.into(),
             complaint: false,
             notes: "called about the renewal letter".into(),
+            faq: Vec::new(),
         },
     }
 }

@@ -44,7 +44,13 @@ fn now() -> jiff::Timestamp {
     jiff::Timestamp::now()
 }
 
-async fn open(args: &ServeArgs) -> anyhow::Result<(Config, Store, CalendarSet, BTreeMap<String, String>)> {
+/// Office id → name and FAQ id → question, as the reports name them.
+struct Names {
+    offices: BTreeMap<String, String>,
+    faq: BTreeMap<String, String>,
+}
+
+async fn open(args: &ServeArgs) -> anyhow::Result<(Config, Store, CalendarSet, Names)> {
     let config = args.config()?;
     let url = config.database_url();
     if config.paths.database_url.is_none() && !config.paths.data_dir.join("tsunagu.db").exists() {
@@ -63,27 +69,33 @@ async fn open(args: &ServeArgs) -> anyhow::Result<(Config, Store, CalendarSet, B
     let offices = tsunagu::server::loading::offices(config.paths.offices.as_deref(), &store, &calendars)
         .await
         .map_err(|e| anyhow::anyhow!("offices: {e}"))?;
-    let names = offices
-        .snapshot()
-        .iter()
-        .map(|o| (o.id.clone(), o.name.clone()))
-        .collect();
+    let (faq, _) = tsunagu::server::loading::faq_book(&config.paths.faq, &store)
+        .await
+        .map_err(|e| anyhow::anyhow!("the FAQ book: {e}"))?;
+    let names = Names {
+        offices: offices
+            .snapshot()
+            .iter()
+            .map(|o| (o.id.clone(), o.name.clone()))
+            .collect(),
+        faq: faq
+            .snapshot()
+            .values()
+            .map(|e| (e.id.clone(), e.question_in(tsunagu::lang::Lang::Ja).1.to_string()))
+            .collect(),
+    };
     Ok((config, store, calendars, names))
 }
 
-fn sources<'a>(
-    config: &'a Config,
-    store: &'a Store,
-    calendars: &'a CalendarSet,
-    office_names: &BTreeMap<String, String>,
-) -> Sources<'a> {
+fn sources<'a>(config: &'a Config, store: &'a Store, calendars: &'a CalendarSet, names: &Names) -> Sources<'a> {
     Sources {
         store,
         calendars,
         sla_calendar: &config.center.sla_calendar,
         due_calendar: &config.reports.due_calendar,
         thresholds: config.center.thresholds(),
-        office_names: office_names.clone(),
+        office_names: names.offices.clone(),
+        faq_questions: names.faq.clone(),
     }
 }
 

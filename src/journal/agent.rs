@@ -111,6 +111,9 @@ pub struct WrapUp {
     pub complaint: bool,
     #[serde(default)]
     pub notes: String,
+    /// The FAQ entries the agent used (ids), for the monthly report (CC-FAQ).
+    #[serde(default)]
+    pub faq: Vec<String>,
 }
 
 /// A wrap-up as filed: by whom, when, for which call.

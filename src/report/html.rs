@@ -217,10 +217,49 @@ pub fn monthly_html(r: &MonthlyReport) -> String {
     }
     let _ = write!(
         b,
-        "<h2>6. エスカレーション・苦情</h2>\n<table>\n<tr><th class=\"l\">区分</th><th>件数</th></tr>\n<tr><td class=\"l\">市へのエスカレーション</td><td>{}</td></tr>\n<tr><td class=\"l\">苦情</td><td>{}</td></tr>\n</table>\n",
+        "<h2>6. エスカレーション・苦情</h2>\n<table>\n<tr><th class=\"l\">区分</th><th>件数</th></tr>\n<tr><td class=\"l\">市へのエスカレーション（後処理で記録）</td><td>{}</td></tr>\n<tr><td class=\"l\">苦情（後処理で記録）</td><td>{}</td></tr>\n</table>\n",
         r.escalations, r.complaints
     );
-    let _ = write!(b, "<h2>7. セキュリティ事故</h2>\n<p>{} 件", r.incidents.len());
+    if r.cases.is_empty() {
+        b.push_str("<p>この月に受け付けた案件はありません。</p>\n");
+    } else {
+        b.push_str("<table>\n");
+        head(&mut b, &["案件の種別", "状態", "結果", "件数"]);
+        for c in &r.cases {
+            row(
+                &mut b,
+                &[
+                    escape(&c.kind),
+                    escape(&c.status),
+                    escape(if c.outcome.is_empty() { "—" } else { &c.outcome }),
+                    c.cases.to_string(),
+                ],
+            );
+        }
+        b.push_str("</table>\n");
+    }
+    b.push_str("<h2>7. 質疑応答集（FAQ）</h2>\n");
+    if r.faq_used.is_empty() {
+        b.push_str("<p>後処理で記録された FAQ の利用はありません。</p>\n");
+    } else {
+        b.push_str("<table>\n");
+        head(&mut b, &["FAQ", "質問", "利用した通話"]);
+        for f in &r.faq_used {
+            row(&mut b, &[escape(&f.id), escape(&f.question), f.count.to_string()]);
+        }
+        b.push_str("</table>\n");
+    }
+    if r.faq_approved.is_empty() {
+        b.push_str("<p>この月に承認された追加・改訂はありません。</p>\n");
+    } else {
+        b.push_str("<p>この月に承認された追加・改訂</p>\n<table>\n");
+        head(&mut b, &["FAQ", "質問", "版"]);
+        for f in &r.faq_approved {
+            row(&mut b, &[escape(&f.id), escape(&f.question), f.count.to_string()]);
+        }
+        b.push_str("</table>\n");
+    }
+    let _ = write!(b, "<h2>8. セキュリティ事故</h2>\n<p>{} 件", r.incidents.len());
     b.push_str(if r.incidents.is_empty() {
         "（指標「0件」を達成）</p>\n"
     } else {
@@ -237,7 +276,7 @@ pub fn monthly_html(r: &MonthlyReport) -> String {
         }
         b.push_str("</table>\n");
     }
-    b.push_str("<h2>8. 予約件数（窓口別・予約日基準）</h2>\n");
+    b.push_str("<h2>9. 予約件数（窓口別・予約日基準）</h2>\n");
     if r.bookings.is_empty() {
         b.push_str("<p>この月の予約はありません。</p>\n");
     } else {
@@ -258,7 +297,7 @@ pub fn monthly_html(r: &MonthlyReport) -> String {
         b.push_str("</table>\n");
     }
 
-    b.push_str("<h2 class=\"break\">9. 日別実績</h2>\n<table>\n");
+    b.push_str("<h2 class=\"break\">10. 日別実績</h2>\n<table>\n");
     head(
         &mut b,
         &[

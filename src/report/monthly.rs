@@ -61,6 +61,12 @@ pub struct MonthInputs {
     pub categories: Vec<(String, i64)>,
     pub escalations: i64,
     pub complaints: i64,
+    /// Cases opened in the month: (kind, status, outcome, cases).
+    pub cases: Vec<(String, String, String, i64)>,
+    /// FAQ entries agents used: (id, question, calls).
+    pub faq_used: Vec<(String, String, i64)>,
+    /// FAQ revisions the city approved in the month: (id, revision, question).
+    pub faq_approved: Vec<(String, i64, String)>,
     pub incidents: Vec<Incident>,
     pub bookings: Vec<OfficeBookings>,
     pub due: Option<Date>,
@@ -132,6 +138,24 @@ pub struct LanguageLine {
     pub answered: u32,
 }
 
+/// A FAQ entry used on calls, or revised, in the month.
+#[derive(Debug, Clone, Serialize)]
+pub struct FaqLine {
+    pub id: String,
+    pub question: String,
+    /// Calls it was used on (used), or the revision approved (approved).
+    pub count: i64,
+}
+
+/// Cases of one kind, status and outcome.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseLine {
+    pub kind: String,
+    pub status: String,
+    pub outcome: String,
+    pub cases: i64,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct MonthlyReport {
     /// `2026-11`
@@ -152,6 +176,12 @@ pub struct MonthlyReport {
     pub languages: Vec<LanguageLine>,
     pub escalations: i64,
     pub complaints: i64,
+    /// Cases opened in the month by kind, status and outcome (Japanese).
+    pub cases: Vec<CaseLine>,
+    /// FAQ entries used on calls, most used first.
+    pub faq_used: Vec<FaqLine>,
+    /// FAQ revisions approved in the month (new entries and revised ones).
+    pub faq_approved: Vec<FaqLine>,
     pub incidents: Vec<Incident>,
     pub bookings: Vec<OfficeBookings>,
     /// Whether an indicator was missed (the plan is then required).
@@ -311,6 +341,35 @@ pub fn monthly_report(input: MonthInputs) -> MonthlyReport {
             .collect(),
         escalations: input.escalations,
         complaints: input.complaints,
+        cases: input
+            .cases
+            .iter()
+            .map(|(kind, status, outcome, cases)| CaseLine {
+                kind: crate::case::CaseKind::parse(kind).map_or_else(|| kind.clone(), |k| k.japanese().to_string()),
+                status: crate::case::CaseStatus::parse(status)
+                    .map_or_else(|| status.clone(), |s| s.japanese().to_string()),
+                outcome: crate::case::Outcome::parse(outcome).map_or_else(String::new, |o| o.japanese().to_string()),
+                cases: *cases,
+            })
+            .collect(),
+        faq_used: {
+            let mut used: Vec<FaqLine> = input
+                .faq_used
+                .into_iter()
+                .map(|(id, question, count)| FaqLine { id, question, count })
+                .collect();
+            used.sort_by(|a, b| b.count.cmp(&a.count).then(a.id.cmp(&b.id)));
+            used
+        },
+        faq_approved: input
+            .faq_approved
+            .into_iter()
+            .map(|(id, revision, question)| FaqLine {
+                id,
+                question,
+                count: revision,
+            })
+            .collect(),
         incidents: input.incidents,
         bookings: input.bookings,
         plan_required,

@@ -206,6 +206,28 @@ pub fn monthly_csv(r: &super::monthly::MonthlyReport) -> Result<Vec<u8>, csv::Er
         w.write_record([""])?;
         w.write_record(["エスカレーション escalations".to_string(), r.escalations.to_string()])?;
         w.write_record(["苦情 complaints".to_string(), r.complaints.to_string()])?;
+        for c in &r.cases {
+            w.write_record([
+                format!("案件 case: {}", c.kind),
+                c.cases.to_string(),
+                c.status.clone(),
+                c.outcome.clone(),
+            ])?;
+        }
+        for f in &r.faq_used {
+            w.write_record([
+                format!("FAQ 利用 used: {}", f.id),
+                f.count.to_string(),
+                f.question.clone(),
+            ])?;
+        }
+        for f in &r.faq_approved {
+            w.write_record([
+                format!("FAQ 承認 approved: {}", f.id),
+                f.count.to_string(),
+                f.question.clone(),
+            ])?;
+        }
         w.write_record([
             "セキュリティ事故 security incidents".to_string(),
             r.incidents.len().to_string(),

@@ -155,3 +155,46 @@ pub async fn offices(dir: Option<&Path>, store: &Store, calendars: &CalendarSet)
         )))
     }
 }
+
+/// The FAQ book: the shipped files of `dir` (`ID.md`; an entry whose id is not its file's name
+/// is a problem), then every approved revision from the database, the newest of an entry
+/// winning. Problems are returned, not fatal: the phones answer without a FAQ entry.
+pub async fn faq_book(dir: &Path, store: &Store) -> Result<(crate::faq::Book, Vec<String>), ServeError> {
+    let book = crate::faq::Book::default();
+    let mut problems = Vec::new();
+    let mut files: Vec<std::path::PathBuf> = match std::fs::read_dir(dir) {
+        Ok(entries) => entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "md"))
+            .filter(|p| p.file_name().is_none_or(|n| n != "README.md"))
+            .collect(),
+        Err(e) => {
+            problems.push(format!("cannot read the FAQ folder {}: {e}", dir.display()));
+            Vec::new()
+        }
+    };
+    files.sort();
+    for path in files {
+        let origin = path.display().to_string();
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) => {
+                problems.push(format!("{origin}: {e}"));
+                continue;
+            }
+        };
+        match crate::faq::parse(&origin, &text) {
+            Ok(entry) if path.file_stem().is_some_and(|stem| *stem == *entry.id) => book.put(entry),
+            Ok(entry) => problems.push(format!("{origin}: the id '{}' is not the file's name", entry.id)),
+            Err(e) => problems.push(e.to_string()),
+        }
+    }
+    for revision in store.faq_revisions("approved", "").await? {
+        let origin = format!("database:{} revision {}", revision.entry_id, revision.revision);
+        match crate::faq::parse(&origin, &revision.source) {
+            Ok(entry) => book.put(entry),
+            Err(e) => problems.push(e.to_string()),
+        }
+    }
+    Ok((book, problems))
+}

@@ -77,6 +77,8 @@ pub struct Center {
     pool: Option<Arc<Pool>>,
     /// Today's running tally, fed by the journal.
     live: Arc<LiveTally>,
+    /// The approved FAQ entries agents see.
+    faq: Arc<crate::faq::Book>,
 }
 
 /// Loads, checks and assembles everything `config` names.
@@ -142,6 +144,12 @@ pub async fn assemble(config: Config) -> Result<Center, ServeError> {
         )));
     }
     let offices = loading::offices(config.paths.offices.as_deref(), &store, &calendars).await?;
+    let (faq, faq_problems) = loading::faq_book(&config.paths.faq, &store).await?;
+    for problem in &faq_problems {
+        warn!(%problem, "the FAQ book: an entry is left out");
+    }
+    info!(entries = faq.len(), "the FAQ book");
+    let faq = Arc::new(faq);
     let checklists = crate::booking::checklist::parse(crate::booking::checklist::BUILTIN)
         .map_err(|e| ServeError::Invalid(format!("booking checklists: {e}")))?;
     let booking = Arc::new(BookingSettings {
@@ -328,6 +336,7 @@ pub async fn assemble(config: Config) -> Result<Center, ServeError> {
         recordings_dir,
         pool,
         live,
+        faq,
     })
 }
 
@@ -361,6 +370,7 @@ impl Center {
             thresholds: self.config.center.thresholds(),
             live: Arc::clone(&self.live),
             forecasts: Arc::default(),
+            faq: Arc::clone(&self.faq),
             http: self.http.clone(),
             booking: Arc::clone(&self.booking),
             citizen_limits: Arc::default(),

@@ -67,7 +67,7 @@ const CALL_COLUMNS: [&str; 10] = [
 ];
 const STEP_COLUMNS: [&str; 5] = ["call_id", "at", "offset_ms", "kind", "detail"];
 const AGENT_COLUMNS: [&str; 5] = ["agent", "at", "state", "reason", "call_id"];
-const WRAP_UP_COLUMNS: [&str; 8] = [
+const WRAP_UP_COLUMNS: [&str; 9] = [
     "call_id",
     "agent",
     "saved_at",
@@ -76,11 +76,12 @@ const WRAP_UP_COLUMNS: [&str; 8] = [
     "escalation_note",
     "complaint",
     "notes",
+    "faq_ids",
 ];
 /// Filing again replaces the agent's own wrap-up of that call.
 const WRAP_UP_UPSERT: &str = " ON CONFLICT (call_id, agent) DO UPDATE SET saved_at = excluded.saved_at, \
     category = excluded.category, escalation = excluded.escalation, escalation_note = excluded.escalation_note, \
-    complaint = excluded.complaint, notes = excluded.notes";
+    complaint = excluded.complaint, notes = excluded.notes, faq_ids = excluded.faq_ids";
 
 // The binders bind owned copies: a statement's SQL is built per chunk and lives shorter than
 // the rows, and the copies cost little next to the commit.
@@ -130,6 +131,7 @@ fn bind_wrap_up<'q>(query: AnyQuery<'q>, filed: &FiledWrapUp) -> AnyQuery<'q> {
         .bind(form.escalation_note.clone())
         .bind(i64::from(form.complaint))
         .bind(form.notes.clone())
+        .bind(form.faq.join(" "))
 }
 
 /// Inserts `rows` in statements of [`ROWS_PER_STATEMENT`] rows.
@@ -172,6 +174,7 @@ impl Store {
         for filed in &batch.wrap_ups {
             let sql = insert_sql("call_wrapups", &WRAP_UP_COLUMNS, 1, WRAP_UP_UPSERT);
             bind_wrap_up(sqlx::query(&sql), filed).execute(&mut *tx).await?;
+            super::cases::open_from_wrap_up(&mut tx, filed).await?;
         }
         tx.commit().await?;
         Ok(())

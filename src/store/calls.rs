@@ -152,9 +152,9 @@ impl Store {
 
     /// The wrap-ups filed for a call, oldest first.
     pub async fn wrap_ups_of(&self, call: &str) -> Result<Vec<FiledWrapUp>, StoreError> {
-        type Columns = (String, String, String, i64, String, i64, String);
+        type Columns = (String, String, String, i64, String, i64, String, String);
         let rows: Vec<Columns> = sqlx::query_as(
-            "SELECT agent, saved_at, category, escalation, escalation_note, complaint, notes FROM call_wrapups \
+            "SELECT agent, saved_at, category, escalation, escalation_note, complaint, notes, faq_ids FROM call_wrapups \
              WHERE call_id = $1 ORDER BY saved_at, agent",
         )
         .bind(call)
@@ -163,7 +163,7 @@ impl Store {
         Ok(rows
             .into_iter()
             .map(
-                |(agent, saved_at, category, escalation, escalation_note, complaint, notes)| FiledWrapUp {
+                |(agent, saved_at, category, escalation, escalation_note, complaint, notes, faq_ids)| FiledWrapUp {
                     call: call.to_string(),
                     agent,
                     saved_at,
@@ -173,6 +173,7 @@ impl Store {
                         escalation_note,
                         complaint: complaint != 0,
                         notes,
+                        faq: faq_ids.split_whitespace().map(String::from).collect(),
                     },
                 },
             )

@@ -24,6 +24,8 @@ pub mod batch;
 pub mod bookings;
 pub mod calendars;
 pub mod calls;
+pub mod cases;
+pub mod faq;
 pub mod journal;
 pub mod offices;
 pub mod outbox;

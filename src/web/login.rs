@@ -12,7 +12,7 @@ use tracing::{info, warn};
 
 use super::AppState;
 use super::error::{ApiError, JsonBody};
-use super::extract::{COOKIE, ClientAddress, Staff, now};
+use super::extract::{BookingReader, COOKIE, ClientAddress, now};
 use crate::auth::{Role, password};
 
 /// A login body is a name and a password: a few hundred bytes.
@@ -104,7 +104,8 @@ async fn verify_off_the_runtime(password: String, hash: String) -> bool {
         .unwrap_or(false)
 }
 
-async fn me(Staff { staff, .. }: Staff) -> Json<Me> {
+/// Every staff role, city staff included (their pages ask who is logged in too).
+async fn me(BookingReader { staff, .. }: BookingReader) -> Json<Me> {
     Json(Me {
         name: staff.session.name,
         role: staff.session.role.to_string(),
@@ -112,7 +113,7 @@ async fn me(Staff { staff, .. }: Staff) -> Json<Me> {
     })
 }
 
-async fn logout(State(state): State<AppState>, Staff { staff, .. }: Staff) -> Response {
+async fn logout(State(state): State<AppState>, BookingReader { staff, .. }: BookingReader) -> Response {
     state.sessions.close(&staff.token);
     let mut headers = HeaderMap::new();
     headers.insert(

@@ -11,6 +11,8 @@
 //! - [`dashboard`]: the supervisors' dashboard, live and history, with CSV.
 //! - [`today`]: today's figures, forecast, staffing and warnings (the floor, the dashboard).
 //! - [`calls`]: one call's record for supervisors.
+//! - [`faq`]: the FAQ book: search, revisions, the city's approval, the export.
+//! - [`cases`]: escalations and complaints through their lifecycle, by role.
 //! - [`citizen`]: the citizen booking page and its public API (also alone on its own listener).
 //! - [`audit`]: recording staff reads, and showing them to supervisors.
 //! - [`booking`]: bookings for staff: offices, the slot grid, book/move/cancel, lists and CSV.
@@ -20,10 +22,12 @@ pub mod agent;
 pub mod audit;
 pub mod booking;
 pub mod calls;
+pub mod cases;
 pub mod citizen;
 pub mod dashboard;
 pub mod error;
 pub mod extract;
+pub mod faq;
 pub mod floor;
 pub mod login;
 pub mod ops;
@@ -92,6 +96,8 @@ pub struct AppState {
     pub live: Arc<crate::report::live::LiveTally>,
     /// Today's forecast, made once a day.
     pub forecasts: Arc<today::ForecastCache>,
+    /// The approved FAQ entries (an approval swaps in the new revision).
+    pub faq: Arc<crate::faq::Book>,
     pub http: HttpSettings,
     pub booking: Arc<booking::BookingSettings>,
     pub citizen_limits: Arc<citizen::limits::CitizenLimits>,
@@ -109,6 +115,8 @@ pub fn app(state: AppState) -> Router {
         .merge(floor::routes())
         .merge(dashboard::routes())
         .merge(calls::routes())
+        .merge(cases::routes())
+        .merge(faq::routes())
         .merge(booking::routes())
         .merge(audit::routes())
         .merge(recordings::routes())

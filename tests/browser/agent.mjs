@@ -237,6 +237,12 @@ try {
   await page.check("#escalation");
   await page.fill("#escalation-note", "wants a home visit");
   await page.fill("#notes", "asked about renewing the card before it expires");
+  // The FAQ book, searched in Japanese without spaces; the answer used goes with the wrap-up.
+  await page.fill("#faq-q", "電子証明書の更新");
+  await page.waitForSelector("#faq-results li[data-id='certificate-renewal']");
+  await page.click("#faq-results li[data-id='certificate-renewal']");
+  await page.click("#faq-use");
+  await until(() => document.getElementById("faq-used").textContent === "certificate-renewal");
   await page.click("#save-wrap-up");
   await until(() => window.softphone.events.some((e) => e.type === "wrap_up_saved"));
   await until(() => window.softphone.state === "ready");

@@ -208,6 +208,7 @@ pub fn test_config(options: Options, dir: &Path) -> Config {
     config.paths.data_dir = dir.join("data");
     config.paths.flows = repo().join("ivr-flows");
     config.paths.prompts = repo().join("prompts");
+    config.paths.faq = repo().join("faq");
     config.paths.calendars = Some(calendars);
     config.paths.offices = Some(offices);
     config.booking = options.booking;

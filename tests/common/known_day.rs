@@ -321,11 +321,16 @@ pub async fn write_day(journal: &Journal) {
         journal.agent_event(event);
     }
     journal.flush().await;
-    for (call, agent, category) in [
-        ("a02", "sato", "renewal/certificate"),
-        ("a03", "suzuki", "convenience-store"),
-        ("a09", "sato", "renewal/certificate"),
-        ("a12", "suzuki", "issuance/pickup-booking"),
+    for (call, agent, category, faq) in [
+        ("a02", "sato", "renewal/certificate", &["certificate-renewal"][..]),
+        ("a03", "suzuki", "convenience-store", &["convenience-store"][..]),
+        (
+            "a09",
+            "sato",
+            "renewal/certificate",
+            &["certificate-renewal", "convenience-store"][..],
+        ),
+        ("a12", "suzuki", "issuance/pickup-booking", &[][..]),
     ] {
         journal
             .wrap_up(FiledWrapUp {
@@ -338,6 +343,7 @@ pub async fn write_day(journal: &Journal) {
                     escalation_note: String::new(),
                     complaint: false,
                     notes: String::new(),
+                    faq: faq.iter().map(|id| id.to_string()).collect(),
                 },
             })
             .await

@@ -69,6 +69,9 @@ pub enum FromBrowser {
         complaint: bool,
         #[serde(default)]
         notes: String,
+        /// The FAQ entries used on the call.
+        #[serde(default)]
+        faq: Vec<String>,
     },
     ExtendWrapUp {
         seconds: u64,

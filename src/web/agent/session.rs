@@ -22,6 +22,8 @@ use crate::store::calls::EarlierCall;
 const MAX_EXTENSION: Duration = Duration::from_secs(600);
 /// The longest notes a wrap-up may carry.
 const MAX_NOTES: usize = 4000;
+/// The most FAQ entries one wrap-up records.
+const MAX_FAQ: usize = 20;
 
 /// What happens to a session.
 #[derive(Debug)]
@@ -234,6 +236,7 @@ impl AgentSession {
                 escalation_note,
                 complaint,
                 notes,
+                faq,
             } => self.wrap_up(
                 call,
                 WrapUp {
@@ -242,6 +245,7 @@ impl AgentSession {
                     escalation_note,
                     complaint,
                     notes,
+                    faq,
                 },
             ),
             FromBrowser::ExtendWrapUp { seconds } => desk(Input::ExtendWrapUp {
@@ -270,6 +274,9 @@ impl AgentSession {
         }
         if form.notes.len() > MAX_NOTES || form.escalation_note.len() > MAX_NOTES {
             return error(format!("notes are limited to {MAX_NOTES} characters"));
+        }
+        if form.faq.len() > MAX_FAQ || form.faq.iter().any(|id| !crate::faq::entry::valid_id(id)) {
+            return error(format!("at most {MAX_FAQ} FAQ entries, by their ids"));
         }
         vec![Action::FileWrapUp { call, form }]
     }
@@ -473,6 +480,7 @@ mod tests {
             escalation_note: note.into(),
             complaint: false,
             notes: String::new(),
+            faq: vec!["pin-lock".into()],
         };
         assert_eq!(
             errors(&s.handle(Event::Browser(form("card/pickup", false, "")))),
@@ -488,8 +496,23 @@ mod tests {
             errors(&s.handle(Event::Browser(form("card/pickup", true, " ")))),
             ["an escalation needs a note saying what to escalate"]
         );
+        let bad_faq = FromBrowser::WrapUp {
+            call: "c1".into(),
+            category: "card/pickup".into(),
+            escalation: false,
+            escalation_note: String::new(),
+            complaint: false,
+            notes: String::new(),
+            faq: vec!["../etc".into()],
+        };
+        assert_eq!(
+            errors(&s.handle(Event::Browser(bad_faq))),
+            ["at most 20 FAQ entries, by their ids"]
+        );
         let actions = s.handle(Event::Browser(form("card/pickup", true, "manager")));
-        assert!(matches!(&actions[..], [Action::FileWrapUp { call, .. }] if call == "c1"));
+        assert!(
+            matches!(&actions[..], [Action::FileWrapUp { call, form }] if call == "c1" && form.faq == ["pin-lock"])
+        );
         assert_eq!(
             errors(&s.handle(Event::WrapUpFiled {
                 call: "c1".into(),
