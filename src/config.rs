@@ -33,6 +33,9 @@ pub struct ReportsConfig {
     pub due_calendar: String,
     /// The Chromium that prints the PDF reports (a name looked up in PATH, or a path).
     pub chromium: PathBuf,
+    /// From this time (Tokyo), yesterday's daily report and last month's monthly report are
+    /// written under `DATA_DIR/reports/`.
+    pub files_at: String,
 }
 
 impl Default for ReportsConfig {
@@ -40,6 +43,7 @@ impl Default for ReportsConfig {
         ReportsConfig {
             due_calendar: "kawasaki-ward-office".into(),
             chromium: PathBuf::from("chromium"),
+            files_at: "06:00".into(),
         }
     }
 }

@@ -11,7 +11,7 @@ mod common;
 
 use common::TestDatabase;
 use common::center::{Center, Options, repo};
-use common::staff::{PASSWORD, add_user, http, log_in_with_csrf};
+use common::staff::{PASSWORD, add_user, get_bytes, http, log_in_with_csrf};
 
 fn json(body: &str) -> serde_json::Value {
     serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))
@@ -239,7 +239,9 @@ async fn book_at(center: &Center, label: &str) {
     )
     .await;
     assert_eq!(status, 403, "{head}");
-    let xlsx = download(center, &city.cookie).await;
+    let (status, head, xlsx) = get_bytes(center, "/api/faq/export.xlsx", &[("Cookie", city.cookie.as_str())]).await;
+    assert_eq!(status, 200, "{head}");
+    assert!(head.to_lowercase().contains("spreadsheetml"), "{head}");
     let rows = read_xlsx(&xlsx);
     assert_eq!(rows[0][0], "質疑応答集", "{label}: the sheet's name");
     assert_eq!(rows[1][..3], ["番号 id", "分類 category", "分類名"], "{label}");
@@ -279,55 +281,6 @@ fn read_xlsx(bytes: &[u8]) -> Vec<Vec<String>> {
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"))
-}
-
-/// The export's bytes (the test client's `http` reads text; an xlsx is binary).
-async fn download(center: &Center, cookie: &str) -> Vec<u8> {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = tokio::net::TcpStream::connect(center.running.http_addr)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let request =
-        format!("GET /api/faq/export.xlsx HTTP/1.1\r\nHost: tsunagu\r\nConnection: close\r\nCookie: {cookie}\r\n\r\n");
-    stream
-        .write_all(request.as_bytes())
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let mut response = Vec::new();
-    stream
-        .read_to_end(&mut response)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let split = response
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .unwrap_or_else(|| panic!("no head"));
-    let head = String::from_utf8_lossy(&response[..split]).to_lowercase();
-    assert!(head.starts_with("http/1.1 200"), "{head}");
-    assert!(head.contains("spreadsheetml"), "{head}");
-    let body = response[split + 4..].to_vec();
-    if head.contains("transfer-encoding: chunked") {
-        dechunk(&body)
-    } else {
-        body
-    }
-}
-
-fn dechunk(mut body: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    while let Some(line_end) = body.windows(2).position(|w| w == b"\r\n") {
-        let size = usize::from_str_radix(String::from_utf8_lossy(&body[..line_end]).trim(), 16).unwrap_or(0);
-        if size == 0 {
-            break;
-        }
-        let start = line_end + 2;
-        let Some(chunk) = body.get(start..start + size) else {
-            break;
-        };
-        out.extend_from_slice(chunk);
-        body = body.get(start + size + 2..).unwrap_or_default();
-    }
-    out
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

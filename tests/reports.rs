@@ -9,7 +9,9 @@ mod common;
 
 use std::path::Path;
 
+use common::center::{Center, Options};
 use common::known_day::{self, write_day, write_week};
+use common::staff::{add_user, get_bytes, http, log_in};
 use common::{run_tsunagu, stderr};
 use tsunagu::journal::{FiledWrapUp, WrapUp};
 use tsunagu::store::Store;
@@ -436,4 +438,135 @@ async fn the_monthly_report_of_november_reads_in_japanese_as_json_csv_html_and_p
     let text = String::from_utf8_lossy(&tool("pdftotext", &["-layout", &daily_pdf.display().to_string(), "-"]).stdout)
         .into_owned();
     assert!(text.contains("日次報告書") && text.contains("時間帯別"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn city_staff_download_the_same_reports_from_the_browser_side() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    prepare(dir.path()).await;
+    let center = Center::start(Options {
+        database_url: Some(format!("sqlite://{}", dir.path().join("tsunagu.db").display())),
+        ..Options::default()
+    })
+    .await;
+    // The command line with the center's calendars.
+    let calendars = center.dir.path().join("calendars").display().to_string();
+    let from_cli: serde_json::Value = serde_json::from_slice(
+        &tsunagu(
+            dir.path(),
+            &[
+                "report",
+                "monthly",
+                "--month",
+                "2026-11",
+                "--format",
+                "json",
+                "--calendars",
+                &calendars,
+            ],
+        )
+        .stdout,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    add_user(&center, "city1", "city", &[]).await;
+    add_user(&center, "aoki", "agent", &[("ja", 3)]).await;
+    let city = log_in(&center, "city1").await;
+    let as_city = [("Cookie", city.as_str())];
+
+    let (status, _, body) = http(
+        &center,
+        "GET",
+        "/api/reports/monthly?month=2026-11&format=json",
+        &as_city,
+        "",
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let mut from_web: serde_json::Value = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}"));
+    let mut expected = from_cli.clone();
+    for report in [&mut from_web, &mut expected] {
+        report["made_at"] = serde_json::Value::Null;
+    }
+    assert_eq!(from_web, expected, "the browser's report is the command line's");
+
+    let (status, head, pdf) = get_bytes(&center, "/api/reports/monthly?month=2026-11&format=pdf", &as_city).await;
+    assert_eq!(status, 200, "{head}");
+    assert!(pdf.starts_with(b"%PDF"), "{head}");
+    assert!(head.contains("monthly-report-2026-11.pdf"), "{head}");
+    let (status, _, csv) = get_bytes(&center, "/api/reports/monthly?month=2026-11&format=csv", &as_city).await;
+    assert_eq!(status, 200);
+    assert!(csv.starts_with("\u{feff}".as_bytes()));
+    let (status, _, html) = http(&center, "GET", "/api/reports/daily?date=2026-11-30", &as_city, "").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("日次報告書") && html.contains("44.4 %"), "{html}");
+
+    let agent = log_in(&center, "aoki").await;
+    let (status, _, _) = http(
+        &center,
+        "GET",
+        "/api/reports/monthly?month=2026-11",
+        &[("Cookie", agent.as_str())],
+        "",
+    )
+    .await;
+    assert_eq!(status, 403, "agents do not receive the city's reports");
+    let (status, _, _) = http(&center, "GET", "/api/reports/monthly?month=2026-11", &[], "").await;
+    assert_eq!(status, 401);
+    let (status, _, body) = http(&center, "GET", "/api/reports/monthly?month=2026-13", &as_city, "").await;
+    assert_eq!(status, 400, "{body}");
+
+    // The page city staff use, in Chromium.
+    let base = format!("http://{}", center.running.http_addr);
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("node")
+            .arg(common::center::repo().join("tests/browser/reports.mjs"))
+            .args([base.as_str(), "city1", common::staff::PASSWORD, "2026-11", "2026-11-30"])
+            .stderr(std::process::Stdio::inherit())
+            .output()
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}"))
+    .unwrap_or_else(|e| panic!("node: {e}"));
+    let shown: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stdout)));
+    assert!(output.status.success(), "{shown}");
+    assert_eq!(
+        shown["monthly"], "/api/reports/monthly?month=2026-11&format=html",
+        "{shown}"
+    );
+    assert_eq!(
+        shown["title"], "マイナンバーカード コールセンター 月次報告書",
+        "{shown}"
+    );
+    assert_eq!(shown["period"], "2026年11月（令和8年11月）分", "{shown}");
+    assert_eq!(
+        (shown["csv_name"].as_str(), shown["csv_bom"].as_str()),
+        (Some("daily-report-2026-11-30.csv"), Some("efbbbf"))
+    );
+
+    // The jobs write yesterday's daily and last month's monthly report from 06:00 Tokyo.
+    let at = |date: jiff::civil::Date, time: &str| -> jiff::Timestamp {
+        known_day::tokyo(date, time).parse().unwrap_or_else(|e| panic!("{e}"))
+    };
+    let reports = center.dir.path().join("data").join("reports");
+    let december = |day: i8| jiff::civil::date(2026, 12, day);
+    center.running.jobs.run_all(at(december(1), "05:59:00")).await;
+    assert!(!reports.join("daily/2026-11-30.html").exists(), "not before 06:00");
+    center.running.jobs.run_all(at(december(1), "06:30:00")).await;
+    let daily = std::fs::read_to_string(reports.join("daily/2026-11-30.html")).unwrap_or_else(|e| panic!("{e}"));
+    assert!(daily.contains("日次報告書") && daily.contains("44.4 %"), "{daily}");
+    let csv = std::fs::read(reports.join("daily/2026-11-30.csv")).unwrap_or_else(|e| panic!("{e}"));
+    assert!(csv.starts_with("\u{feff}".as_bytes()));
+    let monthly = std::fs::read_to_string(reports.join("monthly/2026-11.html")).unwrap_or_else(|e| panic!("{e}"));
+    assert!(monthly.contains("2026年11月（令和8年11月）分"), "{monthly}");
+    assert!(reports.join("monthly/2026-11.csv").exists());
+    // Written once: a later run leaves the file as it was.
+    std::fs::write(reports.join("daily/2026-11-30.html"), "kept").unwrap_or_else(|e| panic!("{e}"));
+    center.running.jobs.run_all(at(december(1), "09:00:00")).await;
+    assert_eq!(
+        std::fs::read_to_string(reports.join("daily/2026-11-30.html"))
+            .ok()
+            .as_deref(),
+        Some("kept")
+    );
 }

@@ -11,6 +11,8 @@
 //!   current), and sent once to the office's mailbox: the counters prepare the cards from it.
 //! - `recording_retention`: recordings and transcripts older than `[recording] retention_days`
 //!   are deleted, held ones kept (CC-COMPLAINT).
+//! - `report_files`: from `[reports] files_at`, yesterday's daily report and last month's
+//!   monthly report are written under `DATA_DIR/reports/` (CC-REPORT; [`super::report_files`]).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -45,6 +47,8 @@ pub struct JobSettings {
     /// Where the recordings are, and how many days they are kept (`[recording]`).
     pub recordings_dir: std::path::PathBuf,
     pub recording_retention_days: i64,
+    /// The reports written for the city.
+    pub reports: super::report_files::ReportFiles,
 }
 
 /// The jobs of a running center.
@@ -141,6 +145,18 @@ impl Jobs {
         if TimeOfDay::of(local.time()) >= self.settings.handover_at {
             let outcome = self.handovers(today, at).await;
             self.log("handover", at, outcome).await;
+        }
+        if TimeOfDay::of(local.time()) >= self.settings.reports.from {
+            let outcome = super::report_files::write_due(
+                &self.store,
+                &self.calendars,
+                &self.offices,
+                &self.settings.reports,
+                &self.settings.data_dir,
+                at,
+            )
+            .await;
+            self.log("report_files", at, outcome).await;
         }
     }
 

@@ -7,12 +7,14 @@
 //! - [`postman`]: the task that sends due notices through SMTP (lettre), with retries.
 //! - [`stranded`]: the standing bookings a later closure left on closed times.
 //! - [`jobs`]: reminders the day before, closure notices, erasing addresses after the
-//!   appointment, purging old booking events; each run logged.
+//!   appointment, purging old booking events, the city's report files; each run logged.
+//! - [`report_files`]: yesterday's daily and last month's monthly report written as files.
 
 pub mod jobs;
 pub mod letters;
 pub mod notices;
 pub mod postman;
+pub mod report_files;
 pub mod stranded;
 
 pub use notices::Notices;

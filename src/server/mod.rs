@@ -237,6 +237,14 @@ pub async fn assemble(config: Config) -> Result<Center, ServeError> {
             data_dir: config.paths.data_dir.clone(),
             recordings_dir: recordings_dir.clone(),
             recording_retention_days: config.recording.retention_days.max(1),
+            reports: crate::notify::report_files::ReportFiles {
+                sla_calendar: config.center.sla_calendar.clone(),
+                due_calendar: config.reports.due_calendar.clone(),
+                thresholds: config.center.thresholds(),
+                faq: Arc::clone(&faq),
+                from: TimeOfDay::parse(&config.reports.files_at)
+                    .map_err(|e| ServeError::Config(format!("reports.files_at: {e}")))?,
+            },
         },
     );
     let prompts = loading::prompts(&config.paths.prompts)?;
@@ -371,6 +379,7 @@ impl Center {
             live: Arc::clone(&self.live),
             forecasts: Arc::default(),
             faq: Arc::clone(&self.faq),
+            reports: self.config.reports.clone(),
             http: self.http.clone(),
             booking: Arc::clone(&self.booking),
             citizen_limits: Arc::default(),

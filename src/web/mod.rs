@@ -11,6 +11,7 @@
 //! - [`dashboard`]: the supervisors' dashboard, live and history, with CSV.
 //! - [`today`]: today's figures, forecast, staffing and warnings (the floor, the dashboard).
 //! - [`calls`]: one call's record for supervisors.
+//! - [`reports`]: the daily and monthly reports for city staff and supervisors.
 //! - [`faq`]: the FAQ book: search, revisions, the city's approval, the export.
 //! - [`cases`]: escalations and complaints through their lifecycle, by role.
 //! - [`citizen`]: the citizen booking page and its public API (also alone on its own listener).
@@ -32,6 +33,7 @@ pub mod floor;
 pub mod login;
 pub mod ops;
 pub mod recordings;
+pub mod reports;
 pub mod today;
 
 use std::sync::Arc;
@@ -98,6 +100,8 @@ pub struct AppState {
     pub forecasts: Arc<today::ForecastCache>,
     /// The approved FAQ entries (an approval swaps in the new revision).
     pub faq: Arc<crate::faq::Book>,
+    /// Where the reports' due date comes from, and the Chromium that prints PDFs.
+    pub reports: crate::config::ReportsConfig,
     pub http: HttpSettings,
     pub booking: Arc<booking::BookingSettings>,
     pub citizen_limits: Arc<citizen::limits::CitizenLimits>,
@@ -117,6 +121,7 @@ pub fn app(state: AppState) -> Router {
         .merge(calls::routes())
         .merge(cases::routes())
         .merge(faq::routes())
+        .merge(reports::routes())
         .merge(booking::routes())
         .merge(audit::routes())
         .merge(recordings::routes())

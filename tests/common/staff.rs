@@ -165,3 +165,47 @@ pub async fn state(ws: &mut Ws, wanted: &str, within: Duration) -> serde_json::V
         }
     }
 }
+
+/// A GET whose answer is bytes (audio, a PDF, a workbook): the status, the raw head and the
+/// body (chunks joined).
+pub async fn get_bytes(center: &Center, path: &str, headers: &[(&str, &str)]) -> (u16, String, Vec<u8>) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(center.running.http_addr).unwrap_or_else(|e| panic!("{e}"));
+    let mut request = format!("GET {path} HTTP/1.1\r\nHost: tsunagu\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    let response = tokio::task::spawn_blocking(move || {
+        stream.write_all(request.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+        let mut out = Vec::new();
+        stream.read_to_end(&mut out).unwrap_or_else(|e| panic!("{e}"));
+        out
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let split = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or(response.len());
+    let head = String::from_utf8_lossy(&response[..split]).into_owned();
+    let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let mut body = response[(split + 4).min(response.len())..].to_vec();
+    if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+        body = unchunk(&body);
+    }
+    (status, head, body)
+}
+
+fn unchunk(mut body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(end) = body.windows(2).position(|w| w == b"\r\n") {
+        let size = usize::from_str_radix(String::from_utf8_lossy(&body[..end]).trim(), 16).unwrap_or(0);
+        if size == 0 {
+            break;
+        }
+        out.extend_from_slice(&body[end + 2..end + 2 + size]);
+        body = &body[end + 2 + size + 2..];
+    }
+    out
+}
