@@ -177,6 +177,60 @@ mod tests {
         assert!(short[1].text.contains("3 人不足"));
     }
 
+    fn forecast(per_interval: f64) -> Forecast {
+        Forecast {
+            date: "2026-12-02".into(),
+            basis: vec!["2026-11-25".into()],
+            closed: None,
+            intervals: (0..48)
+                .map(|i| crate::report::forecast::IntervalForecast {
+                    start: crate::report::metrics::interval_label(i),
+                    offered: if (18..38).contains(&i) { per_interval } else { 0.0 },
+                    agents_needed: 2,
+                })
+                .collect(),
+            offered: per_interval * 20.0,
+        }
+    }
+
+    #[test]
+    fn volume_off_the_forecast_warns_both_ways_once_enough_was_forecast() {
+        // 09:00 and 09:30 are over (10 forecast each); now is 10:00.
+        let mut busy = vec![Tally::default(); 48];
+        busy[18] = tally(15, 0);
+        busy[19] = tally(14, 0);
+        let mut day = Tally::default();
+        busy.iter().for_each(|t| day.add(t));
+        let f = forecast(10.0);
+        fn now<'a>(day: &'a Tally, intervals: &'a [Tally], interval: usize, forecast: &'a Forecast) -> Now<'a> {
+            Now {
+                day,
+                intervals,
+                interval,
+                forecast: Some(forecast),
+                staffed: 2,
+                needed: 2,
+            }
+        }
+        let high = warnings(now(&day, &busy, 20, &f));
+        assert_eq!(codes(&high), ["volume-high"]);
+        assert!(
+            high[0].text.contains("予測の 145 % です（予測 20 件、実績 29 件）"),
+            "{}",
+            high[0].text
+        );
+        let mut quiet = vec![Tally::default(); 48];
+        quiet[18] = tally(5, 0);
+        quiet[19] = tally(6, 0);
+        let mut quiet_day = Tally::default();
+        quiet.iter().for_each(|t| quiet_day.add(t));
+        assert_eq!(codes(&warnings(now(&quiet_day, &quiet, 20, &f))), ["volume-low"]);
+        assert!(
+            warnings(now(&day, &busy, 18, &f)).is_empty(),
+            "nothing forecast before 09:00 is over yet"
+        );
+    }
+
     #[test]
     fn few_calls_say_nothing() {
         let intervals = vec![tally(1, 2); 48];
