@@ -13,38 +13,15 @@ mod common;
 use common::TestDatabase;
 use common::center::{Center, Options, repo, today_tokyo};
 use common::known_day::new_call;
-use common::staff::{PASSWORD, add_user, http, log_in_with_csrf};
+use common::staff::{PASSWORD, Who, add_user, get_json, http, post_json, who};
 use tsunagu::journal::{FiledWrapUp, Line, WrapUp};
 
 fn json(body: &str) -> serde_json::Value {
     serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))
 }
 
-struct Who {
-    cookie: String,
-    csrf: String,
-}
-
-async fn who(center: &Center, name: &str) -> Who {
-    let (cookie, csrf) = log_in_with_csrf(center, name).await;
-    Who { cookie, csrf }
-}
-
-async fn get(center: &Center, as_: &Who, path: &str) -> (u16, serde_json::Value) {
-    let (status, _, body) = http(center, "GET", path, &[("Cookie", as_.cookie.as_str())], "").await;
-    (status, json(&body))
-}
-
 async fn step(center: &Center, as_: &Who, id: i64, body: serde_json::Value) -> (u16, serde_json::Value) {
-    let (status, _, body) = http(
-        center,
-        "POST",
-        &format!("/api/cases/{id}/steps"),
-        &[("Cookie", as_.cookie.as_str()), ("X-CSRF-Token", as_.csrf.as_str())],
-        &body.to_string(),
-    )
-    .await;
-    (status, json(&body))
+    post_json(center, as_, &format!("/api/cases/{id}/steps"), body).await
 }
 
 fn wrap_up(note: &str) -> FiledWrapUp {
@@ -83,7 +60,7 @@ async fn lifecycle_at(center: &Center, label: &str) {
         .unwrap_or_else(|e| panic!("{e}"));
 
     let boss = who(center, "boss").await;
-    let (status, list) = get(center, &boss, "/api/cases").await;
+    let (status, list) = get_json(center, &boss, "/api/cases").await;
     assert_eq!(status, 200, "{label}: {list}");
     let cases = list["cases"].as_array().cloned().unwrap_or_default();
     assert_eq!(cases.len(), 2, "{label}: one escalation, one complaint: {list}");
@@ -106,7 +83,7 @@ async fn lifecycle_at(center: &Center, label: &str) {
         .wrap_up(wrap_up("追記: 本人確認書類も確認済み"))
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    let (_, detail) = get(center, &boss, &format!("/api/cases/{escalation}")).await;
+    let (_, detail) = get_json(center, &boss, &format!("/api/cases/{escalation}")).await;
     let actions: Vec<&str> = detail["events"]
         .as_array()
         .map(|e| e.iter().filter_map(|e| e["action"].as_str()).collect())
@@ -118,7 +95,7 @@ async fn lifecycle_at(center: &Center, label: &str) {
             .is_some_and(|d| d.contains("市の判断が必要"))
     );
     assert_eq!(
-        get(center, &boss, "/api/cases").await.1["cases"]
+        get_json(center, &boss, "/api/cases").await.1["cases"]
             .as_array()
             .map(Vec::len),
         Some(2)
@@ -128,9 +105,18 @@ async fn lifecycle_at(center: &Center, label: &str) {
     let city = who(center, "city1").await;
     let aoki = who(center, "aoki").await;
     let kato = who(center, "kato").await;
-    assert_eq!(get(center, &city, "/api/cases").await.1["cases"], serde_json::json!([]));
-    assert_eq!(get(center, &city, &format!("/api/cases/{escalation}")).await.0, 404);
-    assert_eq!(get(center, &aoki, &format!("/api/cases/{escalation}")).await.0, 404);
+    assert_eq!(
+        get_json(center, &city, "/api/cases").await.1["cases"],
+        serde_json::json!([])
+    );
+    assert_eq!(
+        get_json(center, &city, &format!("/api/cases/{escalation}")).await.0,
+        404
+    );
+    assert_eq!(
+        get_json(center, &aoki, &format!("/api/cases/{escalation}")).await.0,
+        404
+    );
     let (status, _, _) = http(center, "GET", "/api/cases", &[], "").await;
     assert_eq!(status, 401);
 
@@ -146,13 +132,13 @@ async fn lifecycle_at(center: &Center, label: &str) {
     assert_eq!(step(center, &aoki, escalation, send("x")).await.0, 404);
 
     // The city sees it now, and records its answer.
-    let (_, city_list) = get(center, &city, "/api/cases").await;
+    let (_, city_list) = get_json(center, &city, "/api/cases").await;
     assert_eq!(
         city_list["cases"].as_array().map(Vec::len),
         Some(1),
         "{label}: {city_list}"
     );
-    let (_, seen) = get(center, &city, &format!("/api/cases/{escalation}")).await;
+    let (_, seen) = get_json(center, &city, &format!("/api/cases/{escalation}")).await;
     assert_eq!(
         seen["steps"],
         serde_json::json!(["record_answer", "note"]),
@@ -183,7 +169,7 @@ async fn lifecycle_at(center: &Center, label: &str) {
         404,
         "not kato's"
     );
-    let (_, mine) = get(center, &aoki, "/api/cases").await;
+    let (_, mine) = get_json(center, &aoki, "/api/cases").await;
     assert_eq!(mine["cases"].as_array().map(Vec::len), Some(1), "{label}: {mine}");
     let (status, done) = step(center, &aoki, escalation, called).await;
     assert_eq!(status, 200, "{label}: {done}");
@@ -246,7 +232,7 @@ async fn lifecycle_at(center: &Center, label: &str) {
     assert_eq!(codes, [200, 409], "{label}: {a:?} {b:?}");
 
     // Every read was audited with its reader.
-    let (_, audit) = get(center, &boss, "/api/audit?from=2000-01-01&to=2100-01-01").await;
+    let (_, audit) = get_json(center, &boss, "/api/audit?from=2000-01-01&to=2100-01-01").await;
     let readers: std::collections::BTreeSet<&str> = audit
         .as_array()
         .map(|rows| {

@@ -11,37 +11,10 @@ mod common;
 
 use common::TestDatabase;
 use common::center::{Center, Options, repo};
-use common::staff::{PASSWORD, add_user, get_bytes, http, log_in_with_csrf};
+use common::staff::{PASSWORD, add_user, get_bytes, get_json, http, post_json, who};
 
 fn json(body: &str) -> serde_json::Value {
     serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))
-}
-
-struct Who {
-    cookie: String,
-    csrf: String,
-}
-
-async fn who(center: &Center, name: &str) -> Who {
-    let (cookie, csrf) = log_in_with_csrf(center, name).await;
-    Who { cookie, csrf }
-}
-
-async fn get(center: &Center, as_: &Who, path: &str) -> (u16, serde_json::Value) {
-    let (status, _, body) = http(center, "GET", path, &[("Cookie", as_.cookie.as_str())], "").await;
-    (status, json(&body))
-}
-
-async fn post(center: &Center, as_: &Who, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
-    let (status, _, body) = http(
-        center,
-        "POST",
-        path,
-        &[("Cookie", as_.cookie.as_str()), ("X-CSRF-Token", as_.csrf.as_str())],
-        &body.to_string(),
-    )
-    .await;
-    (status, json(&body))
 }
 
 fn ids(found: &serde_json::Value) -> Vec<String> {
@@ -64,7 +37,7 @@ async fn book_at(center: &Center, label: &str) {
         who(center, "aoki").await,
         who(center, "city1").await,
     );
-    let (status, me) = get(center, &city, "/api/me").await;
+    let (status, me) = get_json(center, &city, "/api/me").await;
     assert_eq!(
         (status, me["role"].as_str()),
         (200, Some("city")),
@@ -79,7 +52,7 @@ async fn book_at(center: &Center, label: &str) {
         ("カードをなくした", "lost-card"),
         ("電子証明書の更新", "certificate-renewal"),
     ] {
-        let (status, found) = get(center, &aoki, &format!("/api/faq?q={}", query(q))).await;
+        let (status, found) = get_json(center, &aoki, &format!("/api/faq?q={}", query(q))).await;
         assert_eq!(status, 200, "{label}");
         assert_eq!(
             ids(&found).first().map(String::as_str),
@@ -87,10 +60,10 @@ async fn book_at(center: &Center, label: &str) {
             "{label}: {q}: {found}"
         );
     }
-    let (_, english) = get(center, &aoki, "/api/faq?q=PIN%20locked&lang=en").await;
+    let (_, english) = get_json(center, &aoki, "/api/faq?q=PIN%20locked&lang=en").await;
     assert_eq!(ids(&english).first().map(String::as_str), Some("pin-lock"), "{english}");
     assert_eq!(english["entries"][0]["lang"], "en");
-    let (_, vietnamese) = get(center, &aoki, &format!("/api/faq?q={}&lang=vi", query("暗証番号"))).await;
+    let (_, vietnamese) = get_json(center, &aoki, &format!("/api/faq?q={}&lang=vi", query("暗証番号"))).await;
     assert_eq!(
         vietnamese["entries"][0]["lang"], "ja",
         "no Vietnamese text yet: the Japanese shows"
@@ -99,14 +72,14 @@ async fn book_at(center: &Center, label: &str) {
     assert_eq!(status, 401);
 
     // A supervisor revises pin-lock; agents see the approved text until the city approves.
-    let (_, current) = get(center, &boss, "/api/faq/pin-lock").await;
+    let (_, current) = get_json(center, &boss, "/api/faq/pin-lock").await;
     let source = current["source"].as_str().unwrap_or_default().to_string();
     let revised = source.replace(
         "- ロックの解除・暗証番号の再設定は、**市の窓口**で行います。",
         "- ロックの解除・暗証番号の再設定は、**市の窓口**で行います。土曜開庁日も受け付けます。",
     );
     assert_ne!(revised, source, "{label}: the text to revise is there");
-    let (status, _) = post(
+    let (status, _) = post_json(
         center,
         &aoki,
         "/api/faq/pin-lock/revisions",
@@ -115,7 +88,7 @@ async fn book_at(center: &Center, label: &str) {
     .await;
     assert_eq!(status, 403, "agents do not edit");
     let broken = revised.replace("languages = [\"ja\", \"en\"]", "languages = [\"ja\", \"xx\"]");
-    let (status, refused) = post(
+    let (status, refused) = post_json(
         center,
         &boss,
         "/api/faq/pin-lock/revisions",
@@ -129,7 +102,7 @@ async fn book_at(center: &Center, label: &str) {
             .is_some_and(|m| m.contains("unknown language 'xx'")),
         "{refused}"
     );
-    let (status, refused) = post(
+    let (status, refused) = post_json(
         center,
         &boss,
         "/api/faq/lost-card/revisions",
@@ -137,7 +110,7 @@ async fn book_at(center: &Center, label: &str) {
     )
     .await;
     assert_eq!(status, 400, "the id in the text is not the entry's: {refused}");
-    let (status, proposed) = post(
+    let (status, proposed) = post_json(
         center,
         &boss,
         "/api/faq/pin-lock/revisions",
@@ -150,7 +123,7 @@ async fn book_at(center: &Center, label: &str) {
         (Some(2), Some("pending"))
     );
     let answer = |found: &serde_json::Value| found["entries"][0]["answer"].as_str().unwrap_or_default().to_string();
-    let (_, before) = get(center, &aoki, &format!("/api/faq?q={}", query("暗証番号ロック"))).await;
+    let (_, before) = get_json(center, &aoki, &format!("/api/faq?q={}", query("暗証番号ロック"))).await;
     assert!(
         !answer(&before).contains("土曜開庁日"),
         "{label}: not yet approved: {before}"
@@ -159,7 +132,7 @@ async fn book_at(center: &Center, label: &str) {
     // Only the city approves; a rejection says why.
     let rev = proposed["id"].as_i64().unwrap_or(0);
     let review = |approve: bool, note: &str| serde_json::json!({"approve": approve, "note": note});
-    let (status, _) = post(
+    let (status, _) = post_json(
         center,
         &boss,
         &format!("/api/faq/revisions/{rev}/review"),
@@ -167,7 +140,7 @@ async fn book_at(center: &Center, label: &str) {
     )
     .await;
     assert_eq!(status, 403, "supervisors do not approve their own");
-    let (status, _) = post(
+    let (status, _) = post_json(
         center,
         &city,
         &format!("/api/faq/revisions/{rev}/review"),
@@ -175,14 +148,14 @@ async fn book_at(center: &Center, label: &str) {
     )
     .await;
     assert_eq!(status, 400);
-    let (_, pending) = get(center, &city, "/api/faq/pending").await;
+    let (_, pending) = get_json(center, &city, "/api/faq/pending").await;
     assert_eq!(pending["revisions"].as_array().map(Vec::len), Some(1), "{pending}");
     assert!(
         pending["revisions"][0]["current"]
             .as_str()
             .is_some_and(|c| c.contains("revision = 1"))
     );
-    let (status, approved) = post(
+    let (status, approved) = post_json(
         center,
         &city,
         &format!("/api/faq/revisions/{rev}/review"),
@@ -190,7 +163,7 @@ async fn book_at(center: &Center, label: &str) {
     )
     .await;
     assert_eq!(status, 200, "{approved}");
-    let (status, _) = post(
+    let (status, _) = post_json(
         center,
         &city,
         &format!("/api/faq/revisions/{rev}/review"),
@@ -198,13 +171,13 @@ async fn book_at(center: &Center, label: &str) {
     )
     .await;
     assert_eq!(status, 409, "reviewed once");
-    let (_, after) = get(center, &aoki, &format!("/api/faq?q={}", query("暗証番号ロック"))).await;
+    let (_, after) = get_json(center, &aoki, &format!("/api/faq?q={}", query("暗証番号ロック"))).await;
     assert!(answer(&after).contains("土曜開庁日"), "{label}: approved: {after}");
     assert_eq!(after["entries"][0]["revision"], 2);
 
     // A new entry goes the same way; a rejected one never shows.
     let new_entry = "+++\nid = \"visit-application\"\ncategory = \"visiting-application\"\nlanguages = [\"ja\"]\nrevision = 1\nsource = \"kawasaki-center-operations 7(5)\"\n[question]\nja = \"自宅で申請したい（出張申請）\"\n+++\n<!-- lang: ja -->\n外出が難しい方には、職員が自宅などへ伺って申請を受け付けます。コールセンターで日程を調整します。\n";
-    let (status, created) = post(
+    let (status, created) = post_json(
         center,
         &boss,
         "/api/faq/visit-application/revisions",
@@ -212,9 +185,9 @@ async fn book_at(center: &Center, label: &str) {
     )
     .await;
     assert_eq!(status, 201, "{created}");
-    let (_, none_yet) = get(center, &aoki, &format!("/api/faq?q={}", query("出張申請"))).await;
+    let (_, none_yet) = get_json(center, &aoki, &format!("/api/faq?q={}", query("出張申請"))).await;
     assert!(!ids(&none_yet).contains(&"visit-application".to_string()));
-    let (status, _) = post(
+    let (status, _) = post_json(
         center,
         &city,
         &format!("/api/faq/revisions/{}/review", created["id"].as_i64().unwrap_or(0)),
@@ -222,7 +195,7 @@ async fn book_at(center: &Center, label: &str) {
     )
     .await;
     assert_eq!(status, 200);
-    let (_, found) = get(center, &aoki, &format!("/api/faq?q={}", query("出張申請"))).await;
+    let (_, found) = get_json(center, &aoki, &format!("/api/faq?q={}", query("出張申請"))).await;
     assert_eq!(
         ids(&found).first().map(String::as_str),
         Some("visit-application"),

@@ -209,3 +209,37 @@ fn unchunk(mut body: &[u8]) -> Vec<u8> {
     }
     out
 }
+
+/// A logged-in staff member as the API tests act: their session's cookie and CSRF token.
+pub struct Who {
+    pub cookie: String,
+    pub csrf: String,
+}
+
+pub async fn who(center: &Center, name: &str) -> Who {
+    let (cookie, csrf) = log_in_with_csrf(center, name).await;
+    Who { cookie, csrf }
+}
+
+fn json_of(body: &str) -> serde_json::Value {
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))
+}
+
+/// A GET as `as_`, its JSON answer.
+pub async fn get_json(center: &Center, as_: &Who, path: &str) -> (u16, serde_json::Value) {
+    let (status, _, body) = http(center, "GET", path, &[("Cookie", as_.cookie.as_str())], "").await;
+    (status, json_of(&body))
+}
+
+/// A POST of `body` as `as_` (with the session's CSRF token), its JSON answer.
+pub async fn post_json(center: &Center, as_: &Who, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+    let (status, _, body) = http(
+        center,
+        "POST",
+        path,
+        &[("Cookie", as_.cookie.as_str()), ("X-CSRF-Token", as_.csrf.as_str())],
+        &body.to_string(),
+    )
+    .await;
+    (status, json_of(&body))
+}
