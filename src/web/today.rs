@@ -1,10 +1,13 @@
 //! Today as the floor and the live dashboard show it: the running tally (fed by the journal),
 //! the forecast (made once a day from history and the calendar), the agents needed now beside
 //! the agents staffed, and the warnings. Everything a supervisor's screen refreshes every two
-//! seconds comes from memory; only the forecast reads the database, once a day.
+//! seconds comes from memory; only the forecast reads the database, once a day, in the
+//! background: a refresh never waits for it (the database may be away), and a forecast that
+//! could not read all its history is not kept (it is tried again at the next refresh).
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -23,19 +26,37 @@ use crate::report::tally::Figures;
 use crate::report::watch::{Now, Warning, warnings};
 use crate::store::Store;
 
-/// Today's forecast, made on the first look of the day.
+/// Today's forecast, made in the background on the first look of the day.
 #[derive(Debug, Default)]
-pub struct ForecastCache(Mutex<Option<Forecast>>);
+pub struct ForecastCache {
+    made: Mutex<Option<Forecast>>,
+    /// A forecast is being made (one at a time).
+    making: AtomicBool,
+}
 
 impl ForecastCache {
     fn get(&self, date: Date) -> Option<Forecast> {
-        let cached = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let cached = self.made.lock().unwrap_or_else(|p| p.into_inner());
         cached.as_ref().filter(|f| f.date == date.to_string()).cloned()
     }
 
     fn put(&self, forecast: Forecast) {
-        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(forecast);
+        *self.made.lock().unwrap_or_else(|p| p.into_inner()) = Some(forecast);
     }
+}
+
+/// Starts making `date`'s forecast unless one is being made.
+fn start_making(state: &AppState, date: Date, handle_seconds: f64) {
+    if state.forecasts.making.swap(true, Ordering::AcqRel) {
+        return;
+    }
+    let state = state.clone();
+    tokio::spawn(async move {
+        if let Some(forecast) = forecast_of(&state, date, handle_seconds).await {
+            state.forecasts.put(forecast);
+        }
+        state.forecasts.making.store(false, Ordering::Release);
+    });
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -72,6 +93,8 @@ pub struct Today {
     /// The interval the clock is in.
     pub interval_now: usize,
     pub languages: BTreeMap<String, Figures>,
+    /// Whether today's forecast is made (it is made in the background on the first look).
+    pub forecast_ready: bool,
     pub forecast_offered: f64,
     pub forecast_basis: Vec<String>,
     /// Why today is forecast at zero (closed all day).
@@ -80,11 +103,12 @@ pub struct Today {
     pub warnings: Vec<Warning>,
 }
 
-/// The forecast of `date`, from the store's history of its basis days.
+/// The forecast of `date`, from the store's history of its basis days; `None` when the calendar
+/// is missing or a day of the history could not be read.
 pub async fn forecast_of(state: &AppState, date: Date, handle_seconds: f64) -> Option<Forecast> {
     let services = &state.calls;
     let calendar = services.calendars.get(&services.settings.sla_calendar)?;
-    let history = history(&state.store, date, state).await;
+    let history = history(&state.store, date, state).await?;
     Some(forecast(
         date,
         &history,
@@ -94,14 +118,14 @@ pub async fn forecast_of(state: &AppState, date: Date, handle_seconds: f64) -> O
     ))
 }
 
-async fn history(store: &Store, date: Date, state: &AppState) -> Vec<PastDay> {
+async fn history(store: &Store, date: Date, state: &AppState) -> Option<Vec<PastDay>> {
     let mut days = Vec::new();
     for past in basis_dates(date) {
         let calls = match store.calls_of_day(&past.to_string()).await {
             Ok(calls) => calls,
             Err(e) => {
-                warn!(error = %e, date = %past, "forecast: cannot read a past day");
-                continue;
+                warn!(error = %e, date = %past, "forecast: cannot read a past day; tried again later");
+                return None;
             }
         };
         let (_, end) = calendar::tokyo_day(past);
@@ -112,7 +136,7 @@ async fn history(store: &Store, date: Date, state: &AppState) -> Vec<PastDay> {
             offered: m.intervals.iter().map(|(t, _)| t.offered).collect(),
         });
     }
-    days
+    Some(days)
 }
 
 /// Today's figures at `stamp`, for the desk's `view`.
@@ -121,16 +145,10 @@ pub async fn today(state: &AppState, view: &DeskView, stamp: Timestamp, agents: 
     let date = local.date();
     let live = state.live.with(|day| day.figures(date));
     let handle_seconds = view.average_handle_time.as_secs_f64().max(1.0);
-    let forecast = match state.forecasts.get(date) {
-        Some(f) => Some(f),
-        None => {
-            let made = forecast_of(state, date, handle_seconds).await;
-            if let Some(f) = &made {
-                state.forecasts.put(f.clone());
-            }
-            made
-        }
-    };
+    let forecast = state.forecasts.get(date);
+    if forecast.is_none() {
+        start_making(state, date, handle_seconds);
+    }
     let interval_now = ((i64::from(local.hour()) * 60 + i64::from(local.minute())) / INTERVAL_MINUTES) as usize;
     let target_seconds = f64::from(state.thresholds.service_level_seconds);
     let needed_for = |offered: f64| {
@@ -198,6 +216,7 @@ pub async fn today(state: &AppState, view: &DeskView, stamp: Timestamp, agents: 
             .iter()
             .map(|(k, t)| (k.clone(), Figures::from(t)))
             .collect(),
+        forecast_ready: forecast.is_some(),
         forecast_offered: forecast.as_ref().map_or(0.0, |f| f.offered),
         forecast_basis: forecast.as_ref().map(|f| f.basis.clone()).unwrap_or_default(),
         closed: forecast.as_ref().and_then(|f| f.closed.clone()),
